@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <linux/cpumask.h>
+
+bool rust_helper_cpumask_test_cpu(int cpu, const struct cpumask *srcp)
+{
+	return cpumask_test_cpu(cpu, srcp);
+}
+
+void rust_helper_cpumask_set_cpu(unsigned int cpu, struct cpumask *dstp)
+{
+	cpumask_set_cpu(cpu, dstp);
+}
+
+void rust_helper_cpumask_clear_cpu(int cpu, struct cpumask *dstp)
+{
+	cpumask_clear_cpu(cpu, dstp);
+}
+
+unsigned int rust_helper_cpumask_weight(const struct cpumask *srcp)
+{
+	return cpumask_weight(srcp);
+}
+
+void rust_helper_cpumask_copy(struct cpumask *dstp, const struct cpumask *srcp)
+{
+	cpumask_copy(dstp, srcp);
+}
+
+unsigned int rust_helper_cpuset_hk_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the test kernel in QEMU (TCG), collect results from the second serial port, and judge.
+
+A run fails when a test program fails or does not finish, when KUnit reports a failure or
+does not run, when the guest does not finish in time (its last console lines are shown), or
+when the kernel log holds a warning, BUG, Oops, lockdep report or RCU stall.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+KERNEL_BAD = re.compile(
+    r"WARNING:|BUG:|Oops|Kernel panic|general protection fault|"
+    r"possible recursive locking|possible circular locking|inconsistent lock state|"
+    r"suspicious RCU usage|rcu_\w+ detected stalls|rcu: INFO: .*stall|"
+    r"watchdog: BUG: soft lockup|hung_task|UBSAN:|KASAN:|refcount_t: ")
+TAP_LINE = re.compile(r"^(not ok|ok) (\d+)\b(.*)$")
+KUNIT_TOTALS = re.compile(r"# Totals: pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)")
+KUNIT_CASE = re.compile(r"^\s+(not ok|ok) \d+ (\S+)")
+TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+
+
+def boot(args, outdir):
+    os.makedirs(outdir, exist_ok=True)
+    console = os.path.join(outdir, "console.log")
+    results = os.path.join(outdir, "results.log")
+    for f in (console, results):
+        if os.path.exists(f):
+            os.unlink(f)
+    append = f"console=ttyS0 dhei.mode={args.mode} panic=-1 {args.append}".strip()
+    if args.only:
+        append += f" dhei.only={args.only}"
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-smp", str(args.smp), "-m", args.mem,
+           "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
+           "-display", "none", "-monitor", "none", "-no-reboot",
+           "-serial", f"file:{console}", "-serial", f"file:{results}"]
+    t0 = time.time()
+    try:
+        rc = subprocess.run(cmd, timeout=args.timeout, stdin=subprocess.DEVNULL).returncode
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        rc, timed_out = None, True
+    return console, results, time.time() - t0, rc, timed_out
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace").replace("\r", "")
+    except FileNotFoundError:
+        return ""
+
+
+def parse_results(text):
+    """Split the framed results into {name: (rc, lines)}, plus dmesg and completion."""
+    tests, order, cur, lines, dmesg, done, in_dmesg = {}, [], None, [], [], False, False
+    for line in text.splitlines():
+        if line.startswith("### BEGIN "):
+            cur, lines = line[10:].strip(), []
+        elif line.startswith("### END ") and cur:
+            m = re.search(r"rc=(\d+)", line)
+            tests[cur] = (int(m.group(1)) if m else None, lines, line)
+            order.append(cur)
+            cur = None
+        elif line.startswith("### DMESG"):
+            in_dmesg = True
+        elif line.startswith("### DONE"):
+            done, in_dmesg = True, False
+        elif in_dmesg:
+            dmesg.append(line)
+        elif cur is not None:
+            lines.append(line)
+    return tests, order, cur, dmesg, done
+
+
+def kinds():
+    kinds = {}
+    with open(os.path.join(os.path.dirname(__file__), "guest", "tests.list")) as f:
+        for line in f:
+            parts = line.split()
+            if parts and not parts[0].startswith("#"):
+                kinds[parts[0]] = parts[1]
+    return kinds
+
+
+def judge(args, console, results, elapsed, rc, timed_out):
+    passed = failed = 0
+    problems = []
+    ctext, rtext = read(console), read(results)
+    tests, order, unfinished, dmesg, done = parse_results(rtext)
+    print(f"guest: booted {args.smp} CPUs, finished in {elapsed:.0f}s"
+          + (" (TIMED OUT)" if timed_out else ""))
+    if args.mode == "demo":
+        t = tests.get("demo")
+        for line in (t[1] if t else []):
+            print(line)
+        if not t or t[0] != 0:
+            problems.append("demo did not complete")
+    else:
+        kind = kinds()
+        expected = [n for n in kind if not args.only or n == args.only]
+        for name in expected:
+            if name not in tests:
+                failed += 1
+                print(f"not ok - {name}: did not finish" + (" (was running at the end)" if name == unfinished else ""))
+                continue
+            trc, lines, endline = tests[name]
+            secs = ""
+            m = re.search(r"start=([\d.]+) end=([\d.]+)", endline)
+            if m:
+                secs = f" [{float(m.group(2)) - float(m.group(1)):.0f}s]"
+            if kind[name] == "tap":
+                p = f = 0
+                for line in lines:
+                    mt = TAP_LINE.match(line)
+                    if mt:
+                        if mt.group(1) == "ok" and "# SKIP" not in mt.group(3):
+                            p += 1
+                        else:
+                            f += 1
+                            print(f"  {name}: {line}")
+                if trc != 0:
+                    f += 1
+                    print(f"  {name}: exit status {trc}")
+                if p + f == 0:
+                    f += 1
+                    print(f"  {name}: printed no TAP result")
+                print(f"{'ok' if f == 0 else 'not ok'} - {name}: {p} passed, {f} failed{secs}")
+                passed, failed = passed + p, failed + f
+            else:
+                rows = [int(x) for x in re.findall(r"All (\d+) tests of \w+ PASSED", "\n".join(lines))]
+                extra = f" ({sum(rows)} table rows)" if rows else ""
+                if trc == 0:
+                    passed += 1
+                    print(f"ok - {name}: exit 0{extra}{secs}")
+                else:
+                    failed += 1
+                    print(f"not ok - {name}: exit {trc}{secs}; last lines:")
+                    for line in lines[-15:]:
+                        print(f"    {line}")
+        # KUnit (Rust doctests among them), from the kernel log.
+        klog = "\n".join(TS.sub("", l) for l in (dmesg or ctext.splitlines()))
+        tot = KUNIT_TOTALS.findall(klog)
+        cases = KUNIT_CASE.findall(klog)
+        if not tot:
+            failed += 1
+            print("not ok - kunit: no KUnit results in the kernel log")
+        else:
+            kp = sum(int(t[0]) for t in tot)
+            kf = sum(int(t[1]) for t in tot)
+            ks = sum(int(t[2]) for t in tot)
+            ours = [c for c in cases if "cpuset_hk" in c[1]]
+            ours_ok = sum(1 for c in ours if c[0] == "ok")
+            for c in cases:
+                if c[0] != "ok":
+                    print(f"  kunit: not ok {c[1]}")
+            print(f"{'ok' if kf + ks == 0 else 'not ok'} - kunit: {kp} passed, {kf} failed, {ks} skipped"
+                  f" (cpuset_hk doctests: {ours_ok}/{len(ours)})")
+            passed, failed = passed + kp, failed + kf + ks
+            if not ours:
+                failed += 1
+                print("not ok - kunit: no cpuset_hk doctest ran")
+    if timed_out or not done:
+        problems.append("guest did not finish" + (f" within {args.timeout}s" if timed_out else ""))
+        print("last console lines:")
+        for line in ctext.splitlines()[-25:]:
+            print(f"    {line}")
+    bad = [l for l in (dmesg or ctext.splitlines()) if KERNEL_BAD.search(l)]
+    if bad:
+        problems.append(f"kernel log has {len(bad)} warning/BUG/lockdep/stall lines")
+        for l in bad[:20]:
+            print(f"    {l}")
+    for p in problems:
+        failed += 1
+        print(f"not ok - guest: {p}")
+    print(f"logs: {console} {results}")
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", default="test", choices=["test", "demo"])
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--outdir", required=True)
+    ap.add_argument("--smp", type=int, default=8)
+    ap.add_argument("--mem", default="1G")
+    ap.add_argument("--timeout", type=int, default=1800)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--append", default="")
+    ap.add_argument("--summary-file", default="")
+    args = ap.parse_args()
+    passed, failed = judge(args, *boot(args, args.outdir))
+    if args.summary_file:
+        with open(args.summary_file, "w") as f:
+            f.write(f"{passed} {failed}\n")
+    print(f"guest: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

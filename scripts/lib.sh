@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the dhei scripts. Source it; do not run it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/pins.env
+. "$ROOT/scripts/pins.env"
+
+# Everything built or downloaded lives outside the clone, so a fresh clone reuses it.
+CACHE=${DHEI_CACHE:-/var/cache/dhei}
+DL=$CACHE/dl
+TC=$CACHE/toolchain/rust-web-$RUST_WEB_VERSION
+BINDGEN_ROOT=$CACHE/bindgen/$BINDGEN_VERSION
+export CARGO_HOME=${DHEI_CARGO_HOME:-$CACHE/cargo-home}
+SRC=$CACHE/src/$LINUX_SOURCE_VERSION
+PRISTINE=$SRC/pristine
+TREE=$SRC/tree
+OUT=$CACHE/out
+JOBS=${JOBS:-$(nproc)}
+
+mkdir -p "$CACHE" "$DL" "$OUT"
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# stage NAME CMD...: run CMD, saying what it does and how long it took.
+stage() {
+	local name=$1; shift
+	local t0=$SECONDS
+	log "==> $name"
+	"$@"
+	log "<== $name: $((SECONDS - t0))s"
+}
+
+# Host tools that build the kernel, with the project-local Rust toolchain.
+kernel_make_vars() {
+	printf '%s\n' ARCH=x86_64 LLVM=1 \
+		"RUSTC=$TC/bin/rustc" "RUSTDOC=$TC/bin/rustdoc" "HOSTRUSTC=$TC/bin/rustc" \
+		"BINDGEN=$BINDGEN_ROOT/bin/bindgen" "RUST_LIB_SRC=$TC/usr/lib/rustlib/src/rust/library"
+}
+
+# The key of the build directory: source version, toolchain, config fragments.
+build_key() {
+	{
+		echo "$LINUX_SOURCE_VERSION $RUST_WEB_VERSION $BINDGEN_VERSION"
+		clang --version | head -1
+		cat "$ROOT"/configs/*.config
+	} | sha256sum | cut -c1-16
+}

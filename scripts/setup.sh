@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what the build and the guest need, once: Debian packages, the project-local Rust
+# toolchain (Debian's rustc-web unpacked with dpkg -x) and bindgen. Reused on later runs.
+. "$(dirname "$0")/lib.sh"
+
+apt_packages() {
+	local missing=()
+	for p in $APT_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && { log "all Debian packages present"; return; }
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# apt-get download PKG=VERSION into $DL, or fail saying what the archive serves.
+fetch_deb() {
+	local pkg=$1 ver=$2
+	compgen -G "$DL/${pkg}_${ver/:/%3a}_*.deb" >/dev/null && return
+	if ! (cd "$DL" && apt-get download -qq "$pkg=$ver" 2>/dev/null); then
+		apt-get update -qq || true
+		if ! (cd "$DL" && apt-get download -qq "$pkg=$ver" 2>/dev/null); then
+			local served
+			served=$(apt-cache madison "$pkg" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}')
+			die "$pkg $ver (pinned in scripts/pins.env) is not served by the configured Debian archive; served: ${served:-none}. Change the pin in scripts/pins.env to one of those."
+		fi
+	fi
+}
+
+toolchain() {
+	[ -f "$TC/.done" ] && { log "rust toolchain: $("$TC/bin/rustc" --version)"; return; }
+	fetch_deb rustc-web "$RUST_WEB_VERSION"
+	fetch_deb libstd-rust-web-dev "$RUST_WEB_VERSION"
+	fetch_deb "libstd-rust-web-${RUST_WEB_VERSION%%.0+*}" "$RUST_WEB_VERSION"
+	fetch_deb rust-web-src "$RUST_WEB_VERSION"
+	fetch_deb "$RUST_WEB_LLVM_PKG" "$(apt-cache policy "$RUST_WEB_LLVM_PKG" | awk '/Candidate:/ {print $2}')"
+	rm -rf "$TC" && mkdir -p "$TC/bin"
+	for d in rustc-web libstd-rust-web-dev "libstd-rust-web-${RUST_WEB_VERSION%%.0+*}" rust-web-src "$RUST_WEB_LLVM_PKG"; do
+		dpkg -x "$(ls "$DL/${d}_"*.deb | tail -1)" "$TC"
+	done
+	for t in rustc rustdoc; do
+		cat >"$TC/bin/$t" <<EOW
+#!/bin/sh
+LD_LIBRARY_PATH=$TC/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH} exec $TC/usr/bin/$t "\$@"
+EOW
+		chmod +x "$TC/bin/$t"
+	done
+	"$TC/bin/rustc" --version >/dev/null || die "unpacked rustc does not run"
+	[ -d "$TC/usr/lib/rustlib/src/rust/library/core" ] || die "rust-web-src did not provide library/core"
+	touch "$TC/.done"
+	log "rust toolchain: $("$TC/bin/rustc" --version)"
+}
+
+bindgen() {
+	[ -x "$BINDGEN_ROOT/bin/bindgen" ] && { log "bindgen: $("$BINDGEN_ROOT/bin/bindgen" --version)"; return; }
+	command -v cargo >/dev/null || die "cargo not found: install Rust with rustup or Debian's cargo"
+	cargo install --locked --quiet --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
+	log "bindgen: $("$BINDGEN_ROOT/bin/bindgen" --version)"
+}
+
+stage "Debian packages" apt_packages
+stage "Rust toolchain (rustc-web $RUST_WEB_VERSION)" toolchain
+stage "bindgen $BINDGEN_VERSION" bindgen
