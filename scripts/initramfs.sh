@@ -24,7 +24,9 @@ build() {
 	install /bin/busybox "$r/bin/busybox"
 	for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
 	install /bin/bash-static "$r/bin/bash"
+	# Programs the upstream selftest calls that busybox lacks.
 	copy_dyn /usr/bin/lscpu
+	copy_dyn /usr/bin/fmt
 	mknod -m 600 "$r/dev/console" c 5 1
 	mknod -m 666 "$r/dev/null" c 1 3
 	install -m 755 "$ROOT/scripts/guest/init" "$r/init"

@@ -36,7 +36,8 @@ stage() {
 kernel_make_vars() {
 	printf '%s\n' ARCH=x86_64 LLVM=1 \
 		"RUSTC=$TC/bin/rustc" "RUSTDOC=$TC/bin/rustdoc" "HOSTRUSTC=$TC/bin/rustc" \
-		"BINDGEN=$BINDGEN_ROOT/bin/bindgen" "RUST_LIB_SRC=$TC/usr/lib/rustlib/src/rust/library"
+		"BINDGEN=$BINDGEN_ROOT/bin/bindgen" "RUST_LIB_SRC=$TC/usr/lib/rustlib/src/rust/library" \
+		CLIPPY=1 "CLIPPY_DRIVER=$TC/bin/clippy-driver"
 }
 
 # The key of the build directory: source version, toolchain, config fragments.

@@ -11,9 +11,7 @@ out=$(cd "$(dirname "$0")/.." && pwd)/patches/$name
 	cat "$header"
 	echo "---"
 	for f in "$@"; do
-		diff -u --label "a/$f" --label "b/$f" "$old/$f" "$new/$f" || [ $? -eq 1 ]
+		diff -u -p --suppress-blank-empty --label "a/$f" --label "b/$f" "$old/$f" "$new/$f" || [ $? -eq 1 ]
 	done
-	echo "-- "
-	echo "2.39.5"
 } >"$out"
 echo "wrote $out"

@@ -36,12 +36,15 @@ toolchain() {
 	fetch_deb libstd-rust-web-dev "$RUST_WEB_VERSION"
 	fetch_deb "libstd-rust-web-${RUST_WEB_VERSION%%.0+*}" "$RUST_WEB_VERSION"
 	fetch_deb rust-web-src "$RUST_WEB_VERSION"
+	fetch_deb rust-web-clippy "$RUST_WEB_VERSION"
+	fetch_deb rustfmt-web "$RUST_WEB_VERSION"
 	fetch_deb "$RUST_WEB_LLVM_PKG" "$(apt-cache policy "$RUST_WEB_LLVM_PKG" | awk '/Candidate:/ {print $2}')"
 	rm -rf "$TC" && mkdir -p "$TC/bin"
-	for d in rustc-web libstd-rust-web-dev "libstd-rust-web-${RUST_WEB_VERSION%%.0+*}" rust-web-src "$RUST_WEB_LLVM_PKG"; do
+	for d in rustc-web libstd-rust-web-dev "libstd-rust-web-${RUST_WEB_VERSION%%.0+*}" rust-web-src \
+		rust-web-clippy rustfmt-web "$RUST_WEB_LLVM_PKG"; do
 		dpkg -x "$(ls "$DL/${d}_"*.deb | tail -1)" "$TC"
 	done
-	for t in rustc rustdoc; do
+	for t in rustc rustdoc clippy-driver rustfmt; do
 		cat >"$TC/bin/$t" <<EOW
 #!/bin/sh
 LD_LIBRARY_PATH=$TC/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH} exec $TC/usr/bin/$t "\$@"

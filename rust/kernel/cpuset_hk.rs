@@ -18,8 +18,7 @@ use crate::bindings;
 use crate::types::Opaque;
 
 /// Number of machine words in a `struct cpumask` of this kernel (`BITS_TO_LONGS(NR_CPUS)`).
-pub const CPUMASK_WORDS: usize =
-    (bindings::CONFIG_NR_CPUS as usize).div_ceil(usize::BITS as usize);
+pub const CPUMASK_WORDS: usize = (bindings::CONFIG_NR_CPUS as usize).div_ceil(usize::BITS as usize);
 
 /// Number of housekeeping types (`HK_TYPE_MAX`).
 pub const HK_TYPE_MAX: usize = bindings::hk_type_HK_TYPE_MAX as usize;
@@ -167,7 +166,10 @@ impl Cpumask {
     pub fn copy_from_words(&mut self, words: &[usize]) {
         let nr = nr_cpu_ids();
         for cpu in 0..nr {
-            let word = words.get(cpu as usize / usize::BITS as usize).copied().unwrap_or(0);
+            let word = words
+                .get(cpu as usize / usize::BITS as usize)
+                .copied()
+                .unwrap_or(0);
             if word & (1 << (cpu % usize::BITS)) != 0 {
                 self.set(cpu);
             } else {

@@ -24,7 +24,10 @@ use plan::{CpuSet, Features, HkType, Refusal, Request, Snapshot, HK_TYPES};
 /// CPU sets of this kernel's `NR_CPUS`.
 type KCpuSet = CpuSet<CPUMASK_WORDS>;
 
-const _: () = assert!(HK_TYPES == HK_TYPE_MAX, "plan::HkType must mirror enum hk_type");
+const _: () = assert!(
+    HK_TYPES == HK_TYPE_MAX,
+    "plan::HkType must mirror enum hk_type"
+);
 
 module! {
     type: CpusetIsolation,
@@ -82,7 +85,10 @@ fn self_check(snap: &Snapshot<CPUMASK_WORDS>) -> Result {
     match plan::plan(snap, &none, &all) {
         Err(Refusal::NoHousekeepingCpu { .. }) => Ok(()),
         other => {
-            pr_err!("planning core: isolating every online CPU was not refused: {:?}\n", other.err());
+            pr_err!(
+                "planning core: isolating every online CPU was not refused: {:?}\n",
+                other.err()
+            );
             Err(EINVAL)
         }
     }
