@@ -34,5 +34,13 @@ compile() {
 	log "kernel: $OUT/bzImage ($(stat -c %s "$OUT/bzImage") bytes) $(cat "$BUILD/include/config/kernel.release")"
 }
 
+# Keep the newest two build directories; older keys are stale configurations.
+prune() {
+	local old
+	old=$(ls -1dt "$CACHE"/build/*/ 2>/dev/null | grep -v "^$BUILD/$" | tail -n +2 || true)
+	[ -z "$old" ] || { log "pruning old build directories: $old"; rm -rf $old; }
+}
+
+prune
 stage "kernel config ($BUILD)" configure
 stage "kernel build" compile

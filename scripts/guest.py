@@ -205,7 +205,8 @@ def main():
     if args.summary_file:
         with open(args.summary_file, "w") as f:
             f.write(f"{passed} {failed}\n")
-    print(f"guest: {passed} passed, {failed} failed")
+    if args.mode == "test":
+        print(f"guest: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 

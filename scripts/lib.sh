@@ -37,7 +37,9 @@ kernel_make_vars() {
 	printf '%s\n' ARCH=x86_64 LLVM=1 \
 		"RUSTC=$TC/bin/rustc" "RUSTDOC=$TC/bin/rustdoc" "HOSTRUSTC=$TC/bin/rustc" \
 		"BINDGEN=$BINDGEN_ROOT/bin/bindgen" "RUST_LIB_SRC=$TC/usr/lib/rustlib/src/rust/library" \
-		CLIPPY=1 "CLIPPY_DRIVER=$TC/bin/clippy-driver"
+		CLIPPY=1 "CLIPPY_DRIVER=$TC/bin/clippy-driver" \
+		KBUILD_BUILD_VERSION=1 KBUILD_BUILD_USER=dhei KBUILD_BUILD_HOST=dhei \
+		"KBUILD_BUILD_TIMESTAMP=$LINUX_SOURCE_VERSION"
 }
 
 # The key of the build directory: source version, toolchain, config fragments.

@@ -24,7 +24,7 @@ fetch_deb() {
 		apt-get update -qq || true
 		if ! (cd "$DL" && apt-get download -qq "$pkg=$ver" 2>/dev/null); then
 			local served
-			served=$(apt-cache madison "$pkg" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}')
+			served=$(apt-cache madison "$pkg" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}' | sed "s/ $//")
 			die "$pkg $ver (pinned in scripts/pins.env) is not served by the configured Debian archive; served: ${served:-none}. Change the pin in scripts/pins.env to one of those."
 		fi
 	fi

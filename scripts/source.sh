@@ -17,7 +17,7 @@ pristine() {
 			apt-get update -qq || true
 			(cd "$DL" && apt-get download -qq "$LINUX_SOURCE_PKG=$LINUX_SOURCE_VERSION" 2>/dev/null) || {
 				local served
-				served=$(apt-cache madison "$LINUX_SOURCE_PKG" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}')
+				served=$(apt-cache madison "$LINUX_SOURCE_PKG" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); printf "%s ", $2}' | sed "s/ $//")
 				die "$LINUX_SOURCE_PKG $LINUX_SOURCE_VERSION (pinned in scripts/pins.env) is not served; served: ${served:-none}. Set LINUX_SOURCE_VERSION in scripts/pins.env to one of those."
 			}
 		}
