@@ -124,6 +124,10 @@ def judge(args, console, results, elapsed, rc, timed_out):
                         else:
                             f += 1
                             print(f"  {name}: {line}")
+                plans = [int(m.group(1)) for m in (re.match(r"^1\.\.(\d+)$", l) for l in lines) if m]
+                if plans and plans[0] != p + f:
+                    f += 1
+                    print(f"  {name}: planned {plans[0]} results, printed {p + f - 1}")
                 if trc != 0:
                     f += 1
                     print(f"  {name}: exit status {trc}")

@@ -39,7 +39,7 @@ kernel_make_vars() {
 		"BINDGEN=$BINDGEN_ROOT/bin/bindgen" "RUST_LIB_SRC=$TC/usr/lib/rustlib/src/rust/library" \
 		CLIPPY=1 "CLIPPY_DRIVER=$TC/bin/clippy-driver" \
 		KBUILD_BUILD_VERSION=1 KBUILD_BUILD_USER=dhei KBUILD_BUILD_HOST=dhei \
-		"KBUILD_BUILD_TIMESTAMP=$LINUX_SOURCE_VERSION"
+		"KBUILD_BUILD_TIMESTAMP=2026-01-01 00:00:00 UTC"
 }
 
 # The key of the build directory: source version, toolchain, config fragments.

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # Directories and files of ours that are copied over the kernel tree.
-OVERLAY_PATHS="kernel rust tools Documentation"
+OVERLAY_PATHS="include kernel rust tools Documentation"
 
 pristine() {
 	[ -f "$PRISTINE/.done" ] && { log "pristine source: $PRISTINE"; return; }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/cpumask.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/isolation.h>
 
 bool rust_helper_cpumask_test_cpu(int cpu, const struct cpumask *srcp)
 {
@@ -30,4 +32,11 @@ void rust_helper_cpumask_copy(struct cpumask *dstp, const struct cpumask *srcp)
 unsigned int rust_helper_cpuset_hk_nr_cpu_ids(void)
 {
 	return nr_cpu_ids;
+}
+
+void rust_helper_cpuset_hk_housekeeping_copy(struct cpumask *dstp, enum hk_type type)
+{
+	rcu_read_lock();
+	cpumask_copy(dstp, housekeeping_cpumask(type));
+	rcu_read_unlock();
 }

@@ -15,7 +15,9 @@
 
 use crate::alloc::{AllocError, Flags, KBox};
 use crate::bindings;
+use crate::error::{code::EINVAL, to_result, Result};
 use crate::types::Opaque;
+use core::marker::PhantomData;
 
 /// Number of machine words in a `struct cpumask` of this kernel (`BITS_TO_LONGS(NR_CPUS)`).
 pub const CPUMASK_WORDS: usize = (bindings::CONFIG_NR_CPUS as usize).div_ceil(usize::BITS as usize);
@@ -204,28 +206,105 @@ pub fn possible() -> &'static Cpumask {
     unsafe { Cpumask::from_raw(core::ptr::addr_of!(bindings::__cpu_possible_mask)) }
 }
 
-/// Returns the housekeeping mask of type `hk` (an `enum hk_type` value), or `None` when `hk`
-/// is not below `HK_TYPE_MAX`.
+/// Proof that the holder runs under `cpus_read_lock()`: no CPU goes online or offline while it
+/// lives. Functions that need the lock take a reference to it.
+pub struct CpusReadLocked(PhantomData<*mut ()>);
+
+impl CpusReadLocked {
+    /// Asserts that the caller holds `cpus_read_lock()`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds `cpus_read_lock()` for as long as the returned value lives.
+    pub unsafe fn assume_held() -> Self {
+        CpusReadLocked(PhantomData)
+    }
+}
+
+/// Copies the live housekeeping mask of type `hk` (an `enum hk_type` value) into `dst`.
 ///
-/// Without `isolcpus=` or `nohz_full=` at boot this is `cpu_possible_mask`.
+/// The live masks can be replaced at runtime by [`housekeeping_update`]; a copy is taken under
+/// `rcu_read_lock()`. Without `isolcpus=`, `nohz_full=` or an isolated partition this is
+/// `cpu_possible_mask`.
 ///
 /// # Examples
 ///
 /// ```
-/// use kernel::cpuset_hk::{housekeeping_mask, online, HK_TYPE_MAX};
+/// use kernel::cpuset_hk::{housekeeping_copy, online, Cpumask, HK_TYPE_MAX};
 ///
+/// let mut mask = Cpumask::new_zeroed(GFP_KERNEL)?;
 /// for hk in 0..HK_TYPE_MAX as u32 {
-///     let mask = housekeeping_mask(hk).unwrap();
+///     housekeeping_copy(hk, &mut mask)?;
 ///     // Every housekeeping type keeps an online CPU.
 ///     assert!((0..kernel::cpuset_hk::nr_cpu_ids()).any(|c| mask.test(c) && online().test(c)));
 /// }
-/// assert!(housekeeping_mask(HK_TYPE_MAX as u32).is_none());
+/// assert!(housekeeping_copy(HK_TYPE_MAX as u32, &mut mask).is_err());
+/// # Ok::<(), Error>(())
 /// ```
-pub fn housekeeping_mask(hk: u32) -> Option<&'static Cpumask> {
+pub fn housekeeping_copy(hk: u32, dst: &mut Cpumask) -> Result {
+    if hk as usize >= HK_TYPE_MAX {
+        return Err(EINVAL);
+    }
+    // SAFETY: `hk` is a valid `enum hk_type` and `dst` is borrowed mutably, so valid for
+    // writes; the helper reads the live mask under `rcu_read_lock()`.
+    unsafe { bindings::cpuset_hk_housekeeping_copy(dst.as_raw(), hk) };
+    Ok(())
+}
+
+/// Returns the housekeeping mask of type `hk` set at boot (`isolcpus=`, `nohz_full=`, or all
+/// possible CPUs), or `None` when `hk` is not below `HK_TYPE_MAX`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::cpuset_hk::{housekeeping_boot_mask, possible, HK_TYPE_MAX};
+///
+/// // This test kernel boots without isolation parameters.
+/// let boot = housekeeping_boot_mask(0).unwrap();
+/// assert_eq!(boot.words(), possible().words());
+/// assert!(housekeeping_boot_mask(HK_TYPE_MAX as u32).is_none());
+/// ```
+pub fn housekeeping_boot_mask(hk: u32) -> Option<&'static Cpumask> {
     if hk as usize >= HK_TYPE_MAX {
         return None;
     }
-    // SAFETY: `hk` is a valid `enum hk_type`. The returned mask is either a static or an
-    // allocation made at boot that is never freed.
-    Some(unsafe { Cpumask::from_raw(bindings::housekeeping_cpumask(hk)) })
+    // SAFETY: `hk` is a valid `enum hk_type`. The boot masks are allocated at boot, never
+    // freed and never written after boot.
+    Some(unsafe { Cpumask::from_raw(bindings::housekeeping_boot_cpumask(hk)) })
+}
+
+/// Replaces the live housekeeping masks: `masks[t]` is the new mask of type `t`, `None` keeps
+/// type `t` as it is. A mask equal to the boot mask restores the boot state of its type.
+///
+/// Either every given type is updated or none is: fails with `EBUSY` when a mask has no
+/// online CPU and with `ENOMEM` when allocating fails. Sleeps (waits for an RCU grace period
+/// before freeing the replaced masks).
+pub fn housekeeping_update(
+    masks: &[Option<&Cpumask>; HK_TYPE_MAX],
+    _cpus: &CpusReadLocked,
+) -> Result {
+    let mut raw = [core::ptr::null::<bindings::cpumask>(); HK_TYPE_MAX];
+    for (r, m) in raw.iter_mut().zip(masks.iter()) {
+        if let Some(m) = m {
+            *r = m.as_raw();
+        }
+    }
+    // SAFETY: `raw` has `HK_TYPE_MAX` entries, each null or a valid mask borrowed for the
+    // call, and the caller holds `cpus_read_lock()` as the function requires.
+    to_result(unsafe { bindings::housekeeping_update(raw.as_ptr()) })
+}
+
+/// Makes unbound workqueues avoid the CPUs in `exclude` (the cpuset isolated CPUs): the
+/// unbound cpumask becomes the requested one minus `exclude`.
+pub fn workqueue_unbound_exclude(exclude: &Cpumask, _cpus: &CpusReadLocked) -> Result {
+    // SAFETY: `exclude` is a valid mask that the function only reads, and the caller holds
+    // `cpus_read_lock()` as the function requires.
+    to_result(unsafe { bindings::workqueue_unbound_exclude_cpumask(exclude.as_raw()) })
+}
+
+/// Takes the armed fault-injection step (debugfs `cpuset_isolation/fail_step`): the 1-based
+/// index of the step that this update must fail, or 0. Taking it disarms it.
+pub fn take_fail_step() -> u32 {
+    // SAFETY: The function only exchanges a `u32` atomically.
+    unsafe { bindings::cpuset_isolation_take_fail_step() }
 }

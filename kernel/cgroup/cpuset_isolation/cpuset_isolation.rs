@@ -2,27 +2,30 @@
 
 //! Runtime CPU isolation driven by isolated cpuset partitions.
 //!
-//! This crate is built into vmlinux. It has two parts:
+//! This crate is built into vmlinux. It has three parts:
 //!
 //! - [`plan`]: the planning core, plain Rust without kernel dependencies, shared with the host
 //!   tests in `tools/testing/selftests/cgroup/dhei/plan-tests`. Given the boot housekeeping
 //!   masks, the online CPUs and the isolated partitions it computes the target housekeeping
 //!   masks and the ordered steps to reach them, or refuses with a reason.
-//! - the kernel side, which reads the live masks through [`kernel::cpuset_hk`].
+//! - [`machine`]: runs the steps against the kernel through [`kernel::cpuset_hk`] and rolls
+//!   back on failure.
+//! - [`cpuset_isolation_update`], the `extern "C"` entry that cpuset calls whenever its set of
+//!   isolated CPUs changes (declared in `include/linux/cpuset_isolation.h`).
 //!
 //! At boot the crate checks that the planning core agrees with the kernel's own housekeeping
 //! masks: planning "no isolated partition" must give back the boot masks exactly, and
 //! isolating every online CPU must be refused.
 
-use kernel::cpuset_hk::{self, Cpumask, CPUMASK_WORDS, HK_TYPE_MAX};
+use kernel::bindings;
+use kernel::cpuset_hk::{self, Cpumask, CpusReadLocked, HK_TYPE_MAX};
 use kernel::prelude::*;
 
+pub mod machine;
 pub mod plan;
 
-use plan::{CpuSet, Features, HkType, Refusal, Request, Snapshot, HK_TYPES};
-
-/// CPU sets of this kernel's `NR_CPUS`.
-type KCpuSet = CpuSet<CPUMASK_WORDS>;
+use machine::{KCpuSet, ENABLED};
+use plan::{HkType, Refusal, Request, Snapshot, HK_TYPES};
 
 const _: () = assert!(
     HK_TYPES == HK_TYPE_MAX,
@@ -39,36 +42,35 @@ module! {
 
 struct CpusetIsolation;
 
-fn to_set(mask: &Cpumask) -> KCpuSet {
-    CpuSet::from_words(&mask.words())
-}
-
-/// Reads the boot housekeeping masks into a planning snapshot.
-fn boot_snapshot() -> Result<KBox<Snapshot<CPUMASK_WORDS>>> {
-    let mut boot = [KCpuSet::new(); HK_TYPES];
-    for hk in HkType::ALL {
-        let mask = cpuset_hk::housekeeping_mask(hk as u32).ok_or(EINVAL)?;
-        boot[hk.index()] = to_set(mask);
+/// Called by cpuset, with `cpus_read_lock()` and `cpuset_mutex` held, whenever its set of
+/// isolated CPUs changed. Returns 0, or a negative errno and nothing changed.
+///
+/// # Safety
+///
+/// `isolated` points to a valid `struct cpumask` for the duration of the call, and the caller
+/// holds `cpus_read_lock()` and `cpuset_mutex` (which serialises updates).
+#[no_mangle]
+pub unsafe extern "C" fn cpuset_isolation_update(isolated: *const bindings::cpumask) -> i32 {
+    // SAFETY: The caller guarantees that `cpus_read_lock()` is held during this call.
+    let cpus = unsafe { CpusReadLocked::assume_held() };
+    // SAFETY: The caller guarantees the mask is valid for the call; cpuset_mutex keeps it
+    // unchanged.
+    let isolated = unsafe { Cpumask::from_raw(isolated) };
+    match machine::update(isolated, &cpus) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
-    Ok(KBox::new(
-        Snapshot {
-            boot,
-            nr_cpu_ids: cpuset_hk::nr_cpu_ids(),
-            available: Features::DOMAIN,
-        },
-        GFP_KERNEL,
-    )?)
 }
 
 /// Checks the planning core against the live kernel masks.
-fn self_check(snap: &Snapshot<CPUMASK_WORDS>) -> Result {
-    let online = to_set(cpuset_hk::online());
+fn self_check(snap: &Snapshot<{ cpuset_hk::CPUMASK_WORDS }>) -> Result {
+    let online = machine::to_set(cpuset_hk::online());
     let none = KCpuSet::new();
 
     let release = Request {
         partitions: &[],
         online,
-        features: Features::DOMAIN,
+        features: ENABLED,
         timekeeper: None,
     };
     let plan = plan::plan(snap, &none, &release).map_err(|_| EINVAL)?;
@@ -96,7 +98,7 @@ fn self_check(snap: &Snapshot<CPUMASK_WORDS>) -> Result {
 
 impl kernel::Module for CpusetIsolation {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let snap = boot_snapshot()?;
+        let snap = machine::boot_snapshot()?;
         self_check(&snap)?;
         pr_info!(
             "planning core ready: {} housekeeping types, nr_cpu_ids {}, domain housekeeping {}\n",

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Runtime CPU isolation driven by isolated cpuset partitions: the entry points of
+ * the state machine in kernel/cgroup/cpuset_isolation/, called from
+ * kernel/cgroup/cpuset.c. See Documentation/admin-guide/cgroup-v2-isolation.rst.
+ */
+#ifndef _LINUX_CPUSET_ISOLATION_H
+#define _LINUX_CPUSET_ISOLATION_H
+
+#include <linux/cpumask.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+struct seq_file;
+
+#ifdef CONFIG_CPUSET_ISOLATION
+/*
+ * Bring the housekeeping state in line with @isolated, the CPUs of all isolated
+ * partitions: plan, then apply the steps in order, undoing the completed ones
+ * on failure. Called with cpus_read_lock() and cpuset_mutex held. Returns 0, or
+ * a negative errno and nothing changed. Implemented in Rust.
+ */
+int cpuset_isolation_update(const struct cpumask *isolated);
+
+/* cpuset.housekeeping: one "type cpulist" line per housekeeping type. */
+int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
+
+/*
+ * Fault injection for the tests (debugfs cpuset_isolation/fail_step): the
+ * 1-based index of the step that the next update fails, or 0. Reading it
+ * disarms it.
+ */
+u32 cpuset_isolation_take_fail_step(void);
+#else
+static inline int cpuset_isolation_update(const struct cpumask *isolated)
+{
+	/* Stock 6.12: only unbound workqueues follow isolated partitions. */
+	return workqueue_unbound_exclude_cpumask((struct cpumask *)isolated);
+}
+#endif
+
+#endif /* _LINUX_CPUSET_ISOLATION_H */

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C side of the cpuset isolation state machine: the cpuset.housekeeping file
+ * and the fault-injection control. The state machine itself is Rust.
+ */
+#include <linux/cpuset_isolation.h>
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/isolation.h>
+#include <linux/seq_file.h>
+
+static const char *const hk_type_names[HK_TYPE_MAX] = {
+	[HK_TYPE_TIMER]		= "timer",
+	[HK_TYPE_RCU]		= "rcu",
+	[HK_TYPE_MISC]		= "misc",
+	[HK_TYPE_SCHED]		= "sched",
+	[HK_TYPE_TICK]		= "tick",
+	[HK_TYPE_DOMAIN]	= "domain",
+	[HK_TYPE_WQ]		= "wq",
+	[HK_TYPE_MANAGED_IRQ]	= "managed_irq",
+	[HK_TYPE_KTHREAD]	= "kthread",
+};
+
+/* The kernel's live masks, not the state machine's idea of them. */
+int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v)
+{
+	enum hk_type type;
+
+	rcu_read_lock();
+	for (type = 0; type < HK_TYPE_MAX; type++)
+		seq_printf(sf, "%s %*pbl\n", hk_type_names[type],
+			   cpumask_pr_args(housekeeping_cpumask(type)));
+	rcu_read_unlock();
+	return 0;
+}
+
+static u32 fail_step;
+
+u32 cpuset_isolation_take_fail_step(void)
+{
+	return xchg(&fail_step, 0);
+}
+
+static int __init cpuset_isolation_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("cpuset_isolation", NULL);
+
+	debugfs_create_u32("fail_step", 0600, dir, &fail_step);
+	return 0;
+}
+late_initcall(cpuset_isolation_debugfs_init);

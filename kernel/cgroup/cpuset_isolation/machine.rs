@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The state machine: runs the steps of a plan against the kernel, in order, and undoes the
+//! completed ones, in reverse, when a step fails.
+//!
+//! No state is kept here: the isolated set that is applied now is derived from the kernel's
+//! live `HK_TYPE_DOMAIN` mask and its boot snapshot, so a failed or refused update leaves
+//! nothing to resynchronise.
+//!
+//! Each step brings one part of the kernel in line with an isolated set. A plan that releases
+//! and isolates CPUs in one go passes through an intermediate set (the current one minus the
+//! CPUs leaving): release steps establish it, isolate steps establish the final set, and the
+//! undo of a step re-establishes the set that held before it.
+
+use crate::plan::{self, CpuSet, Direction, Features, HkType, Refusal, Request, Snapshot, Step};
+use crate::plan::{StepKind, HK_TYPES};
+use kernel::cpuset_hk::{self, Cpumask, CpusReadLocked, CPUMASK_WORDS};
+use kernel::prelude::*;
+
+/// CPU sets of this kernel's `NR_CPUS`.
+pub(crate) type KCpuSet = CpuSet<CPUMASK_WORDS>;
+
+/// Noise classes that isolated partitions remove in this kernel.
+pub(crate) const ENABLED: Features = Features::DOMAIN;
+
+pub(crate) fn to_set(mask: &Cpumask) -> KCpuSet {
+    CpuSet::from_words(&mask.words())
+}
+
+fn to_mask(set: &KCpuSet) -> Result<KBox<Cpumask>> {
+    let mut mask = Cpumask::new_zeroed(GFP_KERNEL)?;
+    mask.copy_from_words(set.words());
+    Ok(mask)
+}
+
+/// Reads the boot housekeeping masks into a planning snapshot.
+pub(crate) fn boot_snapshot() -> Result<KBox<Snapshot<CPUMASK_WORDS>>> {
+    let mut boot = [KCpuSet::new(); HK_TYPES];
+    for hk in HkType::ALL {
+        let mask = cpuset_hk::housekeeping_boot_mask(hk as u32).ok_or(EINVAL)?;
+        boot[hk.index()] = to_set(mask);
+    }
+    Ok(KBox::new(
+        Snapshot {
+            boot,
+            nr_cpu_ids: cpuset_hk::nr_cpu_ids(),
+            available: ENABLED,
+        },
+        GFP_KERNEL,
+    )?)
+}
+
+fn refusal_error(r: Refusal) -> Error {
+    Error::from_errno(-r.errno())
+}
+
+/// Brings the part of the kernel that `kind` covers in line with `isolated`.
+fn apply(
+    kind: StepKind,
+    isolated: &KCpuSet,
+    snap: &Snapshot<CPUMASK_WORDS>,
+    cpus: &CpusReadLocked,
+) -> Result {
+    match kind {
+        StepKind::PublishMasks => {
+            let mut masks: [Option<KBox<Cpumask>>; HK_TYPES] = Default::default();
+            for hk in HkType::ALL {
+                if ENABLED.covers(hk) {
+                    masks[hk.index()] = Some(to_mask(&snap.boot[hk.index()].andnot(isolated))?);
+                }
+            }
+            let refs: [Option<&Cpumask>; HK_TYPES] = core::array::from_fn(|i| masks[i].as_deref());
+            cpuset_hk::housekeeping_update(&refs, cpus)
+        }
+        StepKind::UnboundWorkqueues => {
+            cpuset_hk::workqueue_unbound_exclude(&*to_mask(isolated)?, cpus)
+        }
+        // cpuset rebuilds the sched domains and re-affines the tasks of the top cpuset itself,
+        // after this call; unpinned timers follow the HK_TYPE_TIMER mask published above. The
+        // timer migration hierarchy and the watchdog are not isolated yet (see the admin
+        // guide), so these steps have nothing to do here.
+        StepKind::SchedDomains | StepKind::Kthreads | StepKind::Timers | StepKind::Watchdog => {
+            Ok(())
+        }
+        // Not in ENABLED, so never planned.
+        StepKind::RcuNocb | StepKind::Tick | StepKind::ManagedIrq => Err(EINVAL),
+    }
+}
+
+/// The isolated set a step establishes, and the one that held before it.
+fn sets<'a>(
+    step: Step,
+    current: &'a KCpuSet,
+    mid: &'a KCpuSet,
+    target: &'a KCpuSet,
+) -> (&'a KCpuSet, &'a KCpuSet) {
+    match step.dir {
+        Direction::Release => (mid, current),
+        Direction::Isolate => (target, mid),
+    }
+}
+
+/// Makes the housekeeping state follow `isolated`, the CPUs of all isolated partitions.
+pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
+    let snap = boot_snapshot()?;
+    let boot_domain = snap.boot[HkType::Domain.index()];
+    let mut live = Cpumask::new_zeroed(GFP_KERNEL)?;
+    cpuset_hk::housekeeping_copy(HkType::Domain as u32, &mut live)?;
+    let current = boot_domain.andnot(&to_set(&live));
+    // CPUs isolated at boot (isolcpus=) are in cpuset's set too; they are not ours to change.
+    let wanted = [to_set(isolated).and(&boot_domain)];
+    let req = Request {
+        partitions: &wanted,
+        online: to_set(cpuset_hk::online()),
+        features: ENABLED,
+        timekeeper: None,
+    };
+    let plan = match plan::plan(&snap, &current, &req) {
+        Ok(plan) => KBox::new(plan, GFP_KERNEL)?,
+        Err(refusal) => {
+            pr_warn!("isolating {} refused: {}\n", wanted[0], refusal);
+            return Err(refusal_error(refusal));
+        }
+    };
+    let mid = current.andnot(&plan.leaving);
+    let fail_at = cpuset_hk::take_fail_step() as usize;
+    let steps = plan.steps.as_slice();
+    for (i, step) in steps.iter().enumerate() {
+        let (after, _) = sets(*step, &current, &mid, &plan.isolated);
+        let res = if fail_at == i + 1 {
+            Err(EIO)
+        } else {
+            apply(step.kind, after, &snap, cpus)
+        };
+        let Err(err) = res else { continue };
+        pr_warn!(
+            "step {} ({} {:?}) failed: {}; undoing {} steps\n",
+            i + 1,
+            step.kind.name(),
+            step.dir,
+            err.to_errno(),
+            i
+        );
+        for (undo, done) in plan.steps.rollback(i).iter().zip(steps[..i].iter().rev()) {
+            let (_, before) = sets(*done, &current, &mid, &plan.isolated);
+            if let Err(e) = apply(undo.kind, before, &snap, cpus) {
+                pr_err!("undoing {} failed: {}\n", undo.kind.name(), e.to_errno());
+            }
+        }
+        return Err(err);
+    }
+    Ok(())
+}

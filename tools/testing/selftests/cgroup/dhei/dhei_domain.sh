@@ -1,0 +1,202 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Domain tier: isolated partitions drive the runtime housekeeping masks. Checks, from outside,
+# cpuset.housekeeping, cpuset.cpus.isolated and the unbound workqueue mask through plain,
+# systemd-style and Kubernetes-style (remote partition) layouts, growing, shrinking,
+# invalidation, removal, CPU hotplug, bad input, fault injection at every step, and 200
+# isolate/release cycles. Prints TAP.
+
+CG=/sys/fs/cgroup
+HK=$CG/cpuset.housekeeping
+ISO=$CG/cpuset.cpus.isolated
+WQ=/sys/devices/virtual/workqueue/cpumask
+FAIL=/sys/kernel/debug/cpuset_isolation/fail_step
+DOMAIN_TYPES="timer misc sched domain wq kthread"
+OTHER_TYPES="rcu tick managed_irq"
+n=0
+fails=0
+
+ok() { # status description
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
+}
+eq() { # description expected actual
+	if [ "$2" = "$3" ]; then ok 0 "$1"; else ok 1 "$1 (expected '$2', got '$3')"; fi
+}
+# Possible CPUs (0-N): the housekeeping masks are made of possible, not online, CPUs.
+ALL=$(cat /sys/devices/system/cpu/possible)
+ncpus() { echo $((${ALL#0-} + 1)); }
+
+# cpulist arithmetic: "all CPUs minus LIST" as a cpulist, and as a hex mask.
+minus() {
+	echo "$1" | awk -v n="$(ncpus)" '
+	{ split($0, parts, ","); for (i in parts) { if (parts[i] == "") continue;
+	  m = split(parts[i], r, "-"); lo = r[1]; hi = (m == 2) ? r[2] : r[1];
+	  for (c = lo; c <= hi; c++) x[c] = 1 } }
+	END { out = ""; c = 0; while (c < n) { if (x[c]) { c++; continue }
+	  s = c; while (c + 1 < n && !x[c + 1]) c++;
+	  out = out (out == "" ? "" : ",") (s == c ? s : s "-" c); c++ } print out }'
+}
+hexminus() {
+	echo "$1" | awk -v n="$(ncpus)" '
+	{ split($0, parts, ","); for (i in parts) { if (parts[i] == "") continue;
+	  m = split(parts[i], r, "-"); lo = r[1]; hi = (m == 2) ? r[2] : r[1];
+	  for (c = lo; c <= hi; c++) x[c] = 1 } }
+	END { v = 0; p = 1; for (c = 0; c < n; c++) { if (!x[c]) v += p; p *= 2 } printf "%x\n", v }'
+}
+hk() { awk -v t="$1" '$1 == t { print $2 }' $HK; }
+
+# The invariant: the domain-tier types are exactly "all minus isolated", the others are
+# untouched, and unbound workqueues avoid the isolated CPUs.
+state_ok() { # description
+	iso=$(cat $ISO)
+	want=$(minus "$iso")
+	bad=""
+	for t in $DOMAIN_TYPES; do [ "$(hk $t)" = "$want" ] || bad="$bad $t=$(hk $t)"; done
+	for t in $OTHER_TYPES; do [ "$(hk $t)" = "$ALL" ] || bad="$bad $t=$(hk $t)"; done
+	[ "$(cat $WQ)" = "$(hexminus "$iso")" ] || bad="$bad wq_cpumask=$(cat $WQ)"
+	if [ -z "$bad" ]; then ok 0 "$1 (isolated '$iso')"; else ok 1 "$1 (isolated '$iso':$bad)"; fi
+}
+snapshot() { cat $HK $ISO $WQ | tr '\n' ' '; }
+
+mkpart() { # dir cpus type
+	mkdir -p "$1"
+	echo "$2" >"$1/cpuset.cpus"
+	echo "$3" >"$1/cpuset.cpus.partition"
+}
+
+echo "TAP version 13"
+echo "1..43"
+
+echo +cpuset >$CG/cgroup.subtree_control
+[ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
+eq "it lists the 9 housekeeping types" 9 "$(wc -l <$HK)"
+[ ! -e $CG/init.scope/cpuset.housekeeping ] 2>/dev/null; ok $? "it exists only in the root cgroup"
+BOOT=$(snapshot)
+state_ok "boot state"
+
+# Plain mkdir partition.
+P=$CG/rt
+mkpart $P 2-3 isolated
+eq "plain partition is isolated" isolated "$(cat $P/cpuset.cpus.partition)"
+eq "domain housekeeping loses 2-3" "0-1,4-7" "$(hk domain)"
+state_ok "after isolating 2-3"
+echo 2-4 >$P/cpuset.cpus
+state_ok "after growing to 2-4"
+echo 3 >$P/cpuset.cpus
+state_ok "after shrinking to 3"
+echo root >$P/cpuset.cpus.partition
+state_ok "after turning it into a root partition"
+echo isolated >$P/cpuset.cpus.partition
+echo member >$P/cpuset.cpus.partition
+state_ok "after release"
+eq "release restores the boot snapshot exactly" "$BOOT" "$(snapshot)"
+rmdir $P
+
+# systemd-style: machine.slice/x.scope with AllowedCPUs= (cpuset.cpus) on both.
+S=$CG/machine.slice
+mkpart $S 4-5 root
+echo +cpuset >$S/cgroup.subtree_control
+mkpart $S/x.scope 4-5 isolated
+eq "systemd-style scope is isolated" isolated "$(cat $S/x.scope/cpuset.cpus.partition)"
+state_ok "after isolating machine.slice/x.scope"
+rmdir $S/x.scope
+state_ok "after removing the scope"
+echo member >$S/cpuset.cpus.partition
+rmdir $S
+
+# Kubernetes-style: a remote partition, exclusive CPUs written down the tree by the runtime.
+K=$CG/kubepods
+mkdir -p $K/burstable/pod1/ctr
+echo +cpuset >$K/cgroup.subtree_control
+echo +cpuset >$K/burstable/cgroup.subtree_control
+echo +cpuset >$K/burstable/pod1/cgroup.subtree_control
+for d in $K $K/burstable $K/burstable/pod1 $K/burstable/pod1/ctr; do echo 6-7 >$d/cpuset.cpus.exclusive; done
+echo 6-7 >$K/burstable/pod1/ctr/cpuset.cpus
+echo isolated >$K/burstable/pod1/ctr/cpuset.cpus.partition
+eq "remote container partition is isolated" isolated "$(cat $K/burstable/pod1/ctr/cpuset.cpus.partition)"
+state_ok "after isolating the container"
+mkpart $CG/rt 2-3 isolated
+state_ok "with a second partition 2-3"
+rmdir $CG/rt
+rmdir $K/burstable/pod1/ctr $K/burstable/pod1 $K/burstable $K
+state_ok "after removing the pod"
+eq "boot snapshot after the pod" "$BOOT" "$(snapshot)"
+
+# Bad input: each refused or invalid, and nothing else changed.
+P=$CG/bad
+mkdir $P
+echo 2-3 >$P/cpuset.cpus
+before=$(snapshot)
+echo bogus >$P/cpuset.cpus.partition 2>/dev/null; ok $((! $?)) "garbage partition type is refused"
+echo "" >$P/cpuset.cpus.partition 2>/dev/null; ok $((! $?)) "empty partition type is refused"
+eq "refused writes changed nothing" "$before" "$(snapshot)"
+echo 2-9 >$P/cpuset.cpus 2>/dev/null; ok $((! $?)) "CPUs beyond nr_cpu_ids are refused"
+echo xyz >$P/cpuset.cpus 2>/dev/null; ok $((! $?)) "garbage cpu list is refused"
+eq "refused cpu lists changed nothing" "$before" "$(snapshot)"
+echo "$ALL" >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition 2>/dev/null
+case "$(cat $P/cpuset.cpus.partition)" in "isolated invalid"*) r=0 ;; *) r=1 ;; esac
+ok $r "isolating every CPU gives an invalid partition ($(cat $P/cpuset.cpus.partition))"
+state_ok "the invalid partition isolates nothing"
+echo member >$P/cpuset.cpus.partition
+echo 2-3 >$P/cpuset.cpus
+
+# Offline CPU in the requested set, then hotplug of an isolated CPU.
+echo 0 >/sys/devices/system/cpu/cpu3/online
+echo isolated >$P/cpuset.cpus.partition
+state_ok "isolating 2-3 with CPU 3 offline"
+echo 1 >/sys/devices/system/cpu/cpu3/online
+state_ok "after CPU 3 comes back"
+echo 0 >/sys/devices/system/cpu/cpu2/online
+state_ok "after unplugging isolated CPU 2"
+echo 1 >/sys/devices/system/cpu/cpu2/online
+state_ok "after re-plugging CPU 2"
+echo member >$P/cpuset.cpus.partition
+
+# Fault injection: fail each step of an isolate and of a release; nothing may change.
+before=$(snapshot)
+for step in 1 2 3 4 5 6; do
+	echo $step >$FAIL
+	echo isolated >$P/cpuset.cpus.partition
+	# cpuset has committed the partition; the housekeeping state must be rolled back whole.
+	d=$(hk domain)
+	w=$(cat $WQ)
+	echo 0 >$FAIL
+	echo member >$P/cpuset.cpus.partition
+	if [ "$d" = "$ALL" ] && [ "$w" = "$(hexminus "")" ]; then
+		ok 0 "isolate with step $step failing rolls back"
+	else
+		ok 1 "isolate with step $step failing rolls back (domain '$d', wq '$w')"
+	fi
+done
+eq "fault injection left the boot state" "$before" "$(snapshot)"
+echo isolated >$P/cpuset.cpus.partition
+echo 1 >$FAIL
+echo member >$P/cpuset.cpus.partition
+eq "failed release keeps 2-3 out of domain housekeeping" "0-1,4-7" "$(hk domain)"
+echo 0 >$FAIL
+echo isolated >$P/cpuset.cpus.partition
+echo member >$P/cpuset.cpus.partition
+state_ok "the next change resynchronises"
+rmdir $P
+
+# 200 isolate/release cycles.
+P=$CG/cycle
+mkdir $P
+echo 2-3 >$P/cpuset.cpus
+bad=0
+i=0
+while [ $i -lt 200 ]; do
+	echo isolated >$P/cpuset.cpus.partition
+	[ "$(hk domain)" = "0-1,4-7" ] || bad=$((bad + 1))
+	echo member >$P/cpuset.cpus.partition
+	[ "$(hk domain)" = "$ALL" ] || bad=$((bad + 1))
+	i=$((i + 1))
+done
+eq "200 isolate/release cycles, every state right" 0 "$bad"
+rmdir $P
+eq "boot snapshot after everything" "$BOOT" "$(snapshot)"
+
+exit $((fails != 0))
