@@ -22,7 +22,7 @@ use core::marker::PhantomData;
 /// Number of machine words in a `struct cpumask` of this kernel (`BITS_TO_LONGS(NR_CPUS)`).
 pub const CPUMASK_WORDS: usize = (bindings::CONFIG_NR_CPUS as usize).div_ceil(usize::BITS as usize);
 
-/// Number of housekeeping types (`HK_TYPE_MAX`).
+/// Number of housekeeping types (`HK_TYPE_MAX`, the length of `enum hk_type`).
 pub const HK_TYPE_MAX: usize = bindings::hk_type_HK_TYPE_MAX as usize;
 
 /// Returns `nr_cpu_ids`, the number of possible CPU ids.
