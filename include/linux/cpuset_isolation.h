@@ -39,4 +39,11 @@ static inline int cpuset_isolation_update(const struct cpumask *isolated)
 }
 #endif
 
+/* Lockup detectors: kernel/watchdog.c. Takes effect from a work item. */
+#ifdef CONFIG_LOCKUP_DETECTOR
+void watchdog_isolate_cpus(const struct cpumask *isolated);
+#else
+static inline void watchdog_isolate_cpus(const struct cpumask *isolated) { }
+#endif
+
 #endif /* _LINUX_CPUSET_ISOLATION_H */

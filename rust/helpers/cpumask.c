@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/cpumask.h>
+#include <linux/cpuset_isolation.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/isolation.h>
 
@@ -39,4 +40,9 @@ void rust_helper_cpuset_hk_housekeeping_copy(struct cpumask *dstp, enum hk_type 
 	rcu_read_lock();
 	cpumask_copy(dstp, housekeeping_cpumask(type));
 	rcu_read_unlock();
+}
+
+void rust_helper_cpuset_hk_watchdog_isolate(const struct cpumask *isolated)
+{
+	watchdog_isolate_cpus(isolated);
 }

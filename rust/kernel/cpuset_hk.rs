@@ -302,6 +302,14 @@ pub fn workqueue_unbound_exclude(exclude: &Cpumask, _cpus: &CpusReadLocked) -> R
     to_result(unsafe { bindings::workqueue_unbound_exclude_cpumask(exclude.as_raw()) })
 }
 
+/// Keeps the lockup detectors off the CPUs in `isolated` (the cpuset isolated CPUs):
+/// `/proc/sys/kernel/watchdog_cpumask` becomes the mask last asked for minus `isolated`. Takes
+/// effect from a work item, shortly after the call.
+pub fn watchdog_isolate(isolated: &Cpumask) {
+    // SAFETY: `isolated` is a valid mask that the function copies before returning.
+    unsafe { bindings::cpuset_hk_watchdog_isolate(isolated.as_raw()) }
+}
+
 /// Takes the armed fault-injection step (debugfs `cpuset_isolation/fail_step`): the 1-based
 /// index of the step that this update must fail, or 0. Taking it disarms it.
 pub fn take_fail_step() -> u32 {

@@ -75,13 +75,15 @@ fn apply(
         StepKind::UnboundWorkqueues => {
             cpuset_hk::workqueue_unbound_exclude(&*to_mask(isolated)?, cpus)
         }
-        // cpuset rebuilds the sched domains and re-affines the tasks of the top cpuset itself,
-        // after this call; unpinned timers follow the HK_TYPE_TIMER mask published above. The
-        // timer migration hierarchy and the watchdog are not isolated yet (see the admin
-        // guide), so these steps have nothing to do here.
-        StepKind::SchedDomains | StepKind::Kthreads | StepKind::Timers | StepKind::Watchdog => {
+        StepKind::Watchdog => {
+            cpuset_hk::watchdog_isolate(&*to_mask(isolated)?);
             Ok(())
         }
+        // cpuset rebuilds the sched domains and re-affines the tasks of the top cpuset itself,
+        // after this call; unpinned timers follow the HK_TYPE_TIMER mask published above. The
+        // timer migration hierarchy is not isolated yet (see the admin guide), so these steps
+        // have nothing to do here.
+        StepKind::SchedDomains | StepKind::Kthreads | StepKind::Timers => Ok(()),
         // Not in ENABLED, so never planned.
         StepKind::RcuNocb | StepKind::Tick | StepKind::ManagedIrq => Err(EINVAL),
     }

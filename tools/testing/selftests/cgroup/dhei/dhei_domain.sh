@@ -59,6 +59,13 @@ state_ok() { # description
 	if [ -z "$bad" ]; then ok 0 "$1 (isolated '$iso')"; else ok 1 "$1 (isolated '$iso':$bad)"; fi
 }
 snapshot() { cat $HK $ISO $WQ | tr '\n' ' '; }
+WD=/proc/sys/kernel/watchdog_cpumask
+# The watchdog follows from a work item: wait up to 5 s for the expected mask.
+wd_is() { # description expected
+	i=0
+	while [ "$(cat $WD)" != "$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	eq "$1" "$2" "$(cat $WD)"
+}
 
 mkpart() { # dir cpus type
 	mkdir -p "$1"
@@ -67,7 +74,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..43"
+echo "1..49"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -82,6 +89,7 @@ mkpart $P 2-3 isolated
 eq "plain partition is isolated" isolated "$(cat $P/cpuset.cpus.partition)"
 eq "domain housekeeping loses 2-3" "0-1,4-7" "$(hk domain)"
 state_ok "after isolating 2-3"
+wd_is "the watchdog leaves 2-3" "0-1,4-7"
 echo 2-4 >$P/cpuset.cpus
 state_ok "after growing to 2-4"
 echo 3 >$P/cpuset.cpus
@@ -92,6 +100,18 @@ echo isolated >$P/cpuset.cpus.partition
 echo member >$P/cpuset.cpus.partition
 state_ok "after release"
 eq "release restores the boot snapshot exactly" "$BOOT" "$(snapshot)"
+wd_is "the watchdog gets 2-3 back" "$ALL"
+# A CPU the admin excluded from the watchdog stays excluded after release.
+echo 0-2,4-7 >$WD
+mkpart $P 2-3 isolated
+wd_is "isolating 2-3 with CPU 3 excluded by the admin" "0-1,4-7"
+echo 1,5 >$WD
+wd_is "an admin write while isolated keeps 2-3 out" "1,5"
+echo 0-2,4-7 >$WD
+echo member >$P/cpuset.cpus.partition
+wd_is "release gives back CPU 2 only" "0-2,4-7"
+echo "$ALL" >$WD
+wd_is "admin restores the full watchdog mask" "$ALL"
 rmdir $P
 
 # systemd-style: machine.slice/x.scope with AllowedCPUs= (cpuset.cpus) on both.
