@@ -22,6 +22,14 @@ struct seq_file;
  */
 int cpuset_isolation_update(const struct cpumask *isolated);
 
+/*
+ * Validate, before cpuset commits anything, isolating @adding on top of
+ * @isolated. Returns 0, or the negative errno of the refusal (whose reason is
+ * logged). Same locking as cpuset_isolation_update(). Implemented in Rust.
+ */
+int cpuset_isolation_check(const struct cpumask *isolated,
+			   const struct cpumask *adding);
+
 /* cpuset.housekeeping: one "type cpulist" line per housekeeping type. */
 int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
 
@@ -32,6 +40,12 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
  */
 u32 cpuset_isolation_take_fail_step(void);
 #else
+static inline int cpuset_isolation_check(const struct cpumask *isolated,
+					 const struct cpumask *adding)
+{
+	return 0;
+}
+
 static inline int cpuset_isolation_update(const struct cpumask *isolated)
 {
 	/* Stock 6.12: only unbound workqueues follow isolated partitions. */

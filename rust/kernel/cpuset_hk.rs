@@ -257,12 +257,16 @@ pub fn housekeeping_copy(hk: u32, dst: &mut Cpumask) -> Result {
 /// # Examples
 ///
 /// ```
-/// use kernel::cpuset_hk::{housekeeping_boot_mask, possible, HK_TYPE_MAX};
+/// use kernel::cpuset_hk::{housekeeping_boot_mask, housekeeping_copy, Cpumask, HK_TYPE_MAX};
 ///
-/// // This test kernel boots without isolation parameters.
-/// let boot = housekeeping_boot_mask(0).unwrap();
-/// assert_eq!(boot.words(), possible().words());
+/// // Doctests run at boot, before any cpuset partition: the live masks are the boot masks.
+/// let mut live = Cpumask::new_zeroed(GFP_KERNEL)?;
+/// for hk in 0..HK_TYPE_MAX as u32 {
+///     housekeeping_copy(hk, &mut live)?;
+///     assert_eq!(housekeeping_boot_mask(hk).unwrap().words(), live.words());
+/// }
 /// assert!(housekeeping_boot_mask(HK_TYPE_MAX as u32).is_none());
+/// # Ok::<(), Error>(())
 /// ```
 pub fn housekeeping_boot_mask(hk: u32) -> Option<&'static Cpumask> {
     if hk as usize >= HK_TYPE_MAX {

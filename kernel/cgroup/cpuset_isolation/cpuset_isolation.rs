@@ -10,8 +10,9 @@
 //!   masks and the ordered steps to reach them, or refuses with a reason.
 //! - [`machine`]: runs the steps against the kernel through [`kernel::cpuset_hk`] and rolls
 //!   back on failure.
-//! - [`cpuset_isolation_update`], the `extern "C"` entry that cpuset calls whenever its set of
-//!   isolated CPUs changes (declared in `include/linux/cpuset_isolation.h`).
+//! - [`cpuset_isolation_check`] and [`cpuset_isolation_update`], the `extern "C"` entries that
+//!   cpuset calls before it commits a change of its isolated CPUs and after; declared in
+//!   `include/linux/cpuset_isolation.h`.
 //!
 //! At boot the crate checks that the planning core agrees with the kernel's own housekeeping
 //! masks: planning "no isolated partition" must give back the boot masks exactly, and
@@ -57,6 +58,27 @@ pub unsafe extern "C" fn cpuset_isolation_update(isolated: *const bindings::cpum
     // unchanged.
     let isolated = unsafe { Cpumask::from_raw(isolated) };
     match machine::update(isolated, &cpus) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Called by cpuset before it commits a change that isolates `adding` on top of `isolated`.
+/// Returns 0, or the negative errno of the refusal, whose reason is logged.
+///
+/// # Safety
+///
+/// Both pointers point to valid `struct cpumask`s for the duration of the call, and the caller
+/// holds `cpus_read_lock()` and `cpuset_mutex`.
+#[no_mangle]
+pub unsafe extern "C" fn cpuset_isolation_check(
+    isolated: *const bindings::cpumask,
+    adding: *const bindings::cpumask,
+) -> i32 {
+    // SAFETY: The caller guarantees both masks are valid for the call and unchanged under
+    // cpuset_mutex.
+    let (isolated, adding) = unsafe { (Cpumask::from_raw(isolated), Cpumask::from_raw(adding)) };
+    match machine::check(isolated, adding) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

@@ -102,28 +102,48 @@ fn sets<'a>(
     }
 }
 
-/// Makes the housekeeping state follow `isolated`, the CPUs of all isolated partitions.
-pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
-    let snap = boot_snapshot()?;
-    let boot_domain = snap.boot[HkType::Domain.index()];
+/// The isolated set applied now, derived from the live and the boot `HK_TYPE_DOMAIN` masks.
+fn applied(snap: &Snapshot<CPUMASK_WORDS>) -> Result<KCpuSet> {
     let mut live = Cpumask::new_zeroed(GFP_KERNEL)?;
     cpuset_hk::housekeeping_copy(HkType::Domain as u32, &mut live)?;
-    let current = boot_domain.andnot(&to_set(&live));
+    Ok(snap.boot[HkType::Domain.index()].andnot(&to_set(&live)))
+}
+
+/// Plans the change from the applied set to `wanted`.
+fn plan_for(
+    snap: &Snapshot<CPUMASK_WORDS>,
+    current: &KCpuSet,
+    wanted: KCpuSet,
+) -> Result<KBox<plan::Plan<CPUMASK_WORDS>>> {
     // CPUs isolated at boot (isolcpus=) are in cpuset's set too; they are not ours to change.
-    let wanted = [to_set(isolated).and(&boot_domain)];
+    let wanted = [wanted.and(&snap.boot[HkType::Domain.index()])];
     let req = Request {
         partitions: &wanted,
         online: to_set(cpuset_hk::online()),
         features: ENABLED,
         timekeeper: None,
     };
-    let plan = match plan::plan(&snap, &current, &req) {
-        Ok(plan) => KBox::new(plan, GFP_KERNEL)?,
+    match plan::plan(snap, current, &req) {
+        Ok(plan) => Ok(KBox::new(plan, GFP_KERNEL)?),
         Err(refusal) => {
-            pr_warn!("isolating {} refused: {}\n", wanted[0], refusal);
-            return Err(refusal_error(refusal));
+            pr_info!("isolating {} refused: {}\n", wanted[0], refusal);
+            Err(refusal_error(refusal))
         }
-    };
+    }
+}
+
+/// Validates isolating `adding` on top of `isolated` without changing anything.
+pub(crate) fn check(isolated: &Cpumask, adding: &Cpumask) -> Result {
+    let snap = boot_snapshot()?;
+    let current = applied(&snap)?;
+    plan_for(&snap, &current, to_set(isolated).or(&to_set(adding))).map(|_| ())
+}
+
+/// Makes the housekeeping state follow `isolated`, the CPUs of all isolated partitions.
+pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
+    let snap = boot_snapshot()?;
+    let current = applied(&snap)?;
+    let plan = plan_for(&snap, &current, to_set(isolated))?;
     let mid = current.andnot(&plan.leaving);
     let fail_at = cpuset_hk::take_fail_step() as usize;
     let steps = plan.steps.as_slice();

@@ -1,0 +1,80 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot with nohz_full=4-7: CPUs 0-3 are the only timer/wq/kthread/misc housekeeping CPUs.
+# An isolated partition may take some of them, but never all: that request is refused before
+# cpuset commits anything ("isolated invalid (...)"), for local and remote partitions, and
+# nothing changes. Prints TAP.
+
+CG=/sys/fs/cgroup
+HK=$CG/cpuset.housekeeping
+WQ=/sys/devices/virtual/workqueue/cpumask
+n=0
+fails=0
+
+ok() { # status description
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
+}
+eq() { # description expected actual
+	if [ "$2" = "$3" ]; then ok 0 "$1"; else ok 1 "$1 (expected '$2', got '$3')"; fi
+}
+hk() { awk -v t="$1" '$1 == t { print $2 }' $HK; }
+hks() { for t in timer wq kthread misc sched domain tick rcu; do printf '%s=%s ' $t "$(hk $t)"; done; }
+snapshot() { cat $HK $CG/cpuset.cpus.isolated $WQ | tr '\n' ' '; }
+invalid() { # description partition-file
+	case "$(cat "$2")" in
+	"isolated invalid"*housekeeping*) ok 0 "$1" ;;
+	*) ok 1 "$1 (got '$(cat "$2")')" ;;
+	esac
+}
+
+echo "TAP version 13"
+echo "1..14"
+
+echo +cpuset >$CG/cgroup.subtree_control
+eq "boot housekeeping from nohz_full=4-7" \
+	"timer=0-3 wq=0-3 kthread=0-3 misc=0-3 sched=0-7 domain=0-7 tick=0-3 rcu=0-3 " "$(hks)"
+BOOT=$(snapshot)
+
+P=$CG/rt
+mkdir $P
+echo 2-3 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "isolating 2-3 is accepted" isolated "$(cat $P/cpuset.cpus.partition)"
+eq "domain tier loses 2-3, tick and rcu keep the boot masks" \
+	"timer=0-1 wq=0-1 kthread=0-1 misc=0-1 sched=0-1,4-7 domain=0-1,4-7 tick=0-3 rcu=0-3 " "$(hks)"
+eq "unbound workqueues keep only 0-1" 03 "$(cat $WQ)"
+echo 1-3 >$P/cpuset.cpus
+eq "growing to 1-3 is accepted, CPU 0 is the last timer CPU" "isolated 0" \
+	"$(cat $P/cpuset.cpus.partition) $(hk timer)"
+echo 0-3 >$P/cpuset.cpus
+invalid "growing to 0-3 makes the partition invalid" $P/cpuset.cpus.partition
+eq "the invalid partition isolates nothing" "$BOOT" "$(snapshot)"
+dmesg | grep -q "cpuset_isolation: isolating 0-3 refused: no online housekeeping CPU left for timer"
+ok $? "the refusal reason is logged"
+echo 2-3 >$P/cpuset.cpus
+eq "shrinking back to 2-3 makes it valid again" "isolated 0-1" \
+	"$(cat $P/cpuset.cpus.partition) $(hk timer)"
+echo member >$P/cpuset.cpus.partition
+eq "release restores the boot snapshot" "$BOOT" "$(snapshot)"
+
+echo 0-3 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+invalid "a new partition taking every timer CPU is invalid" $P/cpuset.cpus.partition
+eq "and changes nothing" "$BOOT" "$(snapshot)"
+echo member >$P/cpuset.cpus.partition
+rmdir $P
+
+# Remote partition (Kubernetes style) taking every timer CPU.
+K=$CG/kubepods
+mkdir -p $K/pod/ctr
+echo +cpuset >$K/cgroup.subtree_control
+echo +cpuset >$K/pod/cgroup.subtree_control
+for d in $K $K/pod $K/pod/ctr; do echo 0-3 >$d/cpuset.cpus.exclusive; done
+echo isolated >$K/pod/ctr/cpuset.cpus.partition
+invalid "a remote partition taking every timer CPU is invalid" $K/pod/ctr/cpuset.cpus.partition
+eq "and changes nothing" "$BOOT" "$(snapshot)"
+rmdir $K/pod/ctr $K/pod $K
+
+exit $((fails != 0))
