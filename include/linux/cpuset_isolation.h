@@ -12,6 +12,7 @@
 #include <linux/workqueue.h>
 
 struct seq_file;
+struct task_struct;
 
 #ifdef CONFIG_CPUSET_ISOLATION
 /*
@@ -30,6 +31,13 @@ int cpuset_isolation_update(const struct cpumask *isolated);
 int cpuset_isolation_check(const struct cpumask *isolated,
 			   const struct cpumask *adding);
 
+/*
+ * Whether cpuset must leave the affinity of @task, a task of the top cpuset,
+ * alone when partitions change: true for a kthread whose affinity a user set
+ * (sched_setaffinity(), taskset).
+ */
+bool cpuset_isolation_keep_affinity(struct task_struct *task);
+
 /* cpuset.housekeeping: one "type cpulist" line per housekeeping type. */
 int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
 
@@ -40,6 +48,11 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
  */
 u32 cpuset_isolation_take_fail_step(void);
 #else
+static inline bool cpuset_isolation_keep_affinity(struct task_struct *task)
+{
+	return false;
+}
+
 static inline int cpuset_isolation_check(const struct cpumask *isolated,
 					 const struct cpumask *adding)
 {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C side of the cpuset isolation state machine: the cpuset.housekeeping file
- * and the fault-injection control. The state machine itself is Rust.
+ * C side of the cpuset isolation state machine: the kthread affinity policy,
+ * the cpuset.housekeeping file and the fault-injection control. The state
+ * machine itself is Rust.
  */
 #include <linux/cpuset_isolation.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/sched/isolation.h>
 #include <linux/seq_file.h>
 
@@ -21,6 +23,17 @@ static const char *const hk_type_names[HK_TYPE_MAX] = {
 	[HK_TYPE_MANAGED_IRQ]	= "managed_irq",
 	[HK_TYPE_KTHREAD]	= "kthread",
 };
+
+/*
+ * A user's sched_setaffinity() on a kthread sets user_cpus_ptr (under
+ * pi_lock; a racy look is enough to decide). Such a kthread stays where the
+ * user put it, also on an isolated CPU; its affinity is the user's business.
+ */
+bool cpuset_isolation_keep_affinity(struct task_struct *task)
+{
+	/* Only NULL or not matters; a concurrent change is seen next time. */
+	return (task->flags & PF_KTHREAD) && data_race(task->user_cpus_ptr);
+}
 
 /* The kernel's live masks, not the state machine's idea of them. */
 int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v)

@@ -74,7 +74,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..49"
+echo "1..53"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -112,6 +112,21 @@ echo member >$P/cpuset.cpus.partition
 wd_is "release gives back CPU 2 only" "0-2,4-7"
 echo "$ALL" >$WD
 wd_is "admin restores the full watchdog mask" "$ALL"
+rmdir $P
+
+# Kthreads: a user-pinned kthread stays where the user put it; others leave and come back.
+pid_of() { for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = "$1" ] && { echo ${d#/proc/}; return; }; done; }
+allowed() { awk '/Cpus_allowed_list/ { print $2 }' /proc/$1/status; }
+PINNED=$(pid_of kswapd0)
+OTHER=$(pid_of kthreadd)
+taskset -p -c 2 "$PINNED" >/dev/null
+mkpart $P 2-3 isolated
+eq "a kthread pinned to CPU 2 with taskset stays on it" 2 "$(allowed $PINNED)"
+eq "other kthreads leave 2-3" "0-1,4-7" "$(allowed $OTHER)"
+echo member >$P/cpuset.cpus.partition
+eq "the pinned kthread keeps the user's mask on release" 2 "$(allowed $PINNED)"
+eq "other kthreads get 2-3 back" "$ALL" "$(allowed $OTHER)"
+taskset -p -c "$ALL" "$PINNED" >/dev/null
 rmdir $P
 
 # systemd-style: machine.slice/x.scope with AllowedCPUs= (cpuset.cpus) on both.
