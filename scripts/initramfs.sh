@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the guest initramfs: busybox-static, bash-static (the upstream selftest is bash),
-# lscpu with its libraries, our test programs and the upstream cpuset selftest from the
-# pinned source, unchanged.
+# lscpu and fmt with their libraries, our test programs (shell and the static Rust harness)
+# and the upstream cpuset selftest from the pinned source, unchanged.
 . "$(dirname "$0")/lib.sh"
 
 DHEI=$ROOT/tools/testing/selftests/cgroup/dhei
@@ -32,6 +32,10 @@ build() {
 	install -m 755 "$ROOT/scripts/guest/init" "$r/init"
 	install -m 644 "$ROOT/scripts/guest/tests.list" "$r/dhei/tests.list"
 	install -m 755 "$DHEI"/*.sh "$r/dhei/"
+	# The Rust harness, statically linked (glibc, crt-static).
+	(cd "$DHEI/harness" && CARGO_TARGET_DIR=$CACHE/target/harness RUSTFLAGS="-C target-feature=+crt-static" \
+		cargo build --locked --quiet --release --target x86_64-unknown-linux-gnu)
+	install -m 755 "$CACHE/target/harness/x86_64-unknown-linux-gnu/release/dhei-harness" "$r/dhei/"
 	# Upstream selftest, unchanged, with its helper built from the same source.
 	install -m 755 "$UPSTREAM/test_cpuset_prs.sh" "$r/selftests/cgroup/"
 	gcc -static -O2 -o "$r/selftests/cgroup/wait_inotify" "$UPSTREAM/wait_inotify.c"
