@@ -7,13 +7,11 @@
 //! live `HK_TYPE_DOMAIN` mask and its boot snapshot, so a failed or refused update leaves
 //! nothing to resynchronise.
 //!
-//! Each step brings one part of the kernel in line with an isolated set. A plan that releases
-//! and isolates CPUs in one go passes through an intermediate set (the current one minus the
-//! CPUs leaving): release steps establish it, isolate steps establish the final set, and the
-//! undo of a step re-establishes the set that held before it.
+//! Each step brings one part of the kernel in line with an isolated set, which the planning
+//! core gives ([`plan::Plan::isolated_after`]); the undo of a step re-establishes the set that
+//! held before it ([`plan::Plan::isolated_before`]).
 
-use crate::plan::{self, CpuSet, Direction, Features, HkType, Refusal, Request, Snapshot, Step};
-use crate::plan::{StepKind, HK_TYPES};
+use crate::plan::{self, CpuSet, Features, HkType, Refusal, Request, Snapshot, StepKind, HK_TYPES};
 use kernel::cpuset_hk::{self, Cpumask, CpusReadLocked, CPUMASK_WORDS};
 use kernel::prelude::*;
 
@@ -89,19 +87,6 @@ fn apply(
     }
 }
 
-/// The isolated set a step establishes, and the one that held before it.
-fn sets<'a>(
-    step: Step,
-    current: &'a KCpuSet,
-    mid: &'a KCpuSet,
-    target: &'a KCpuSet,
-) -> (&'a KCpuSet, &'a KCpuSet) {
-    match step.dir {
-        Direction::Release => (mid, current),
-        Direction::Isolate => (target, mid),
-    }
-}
-
 /// The isolated set applied now, derived from the live and the boot `HK_TYPE_DOMAIN` masks.
 fn applied(snap: &Snapshot<CPUMASK_WORDS>) -> Result<KCpuSet> {
     let mut live = Cpumask::new_zeroed(GFP_KERNEL)?;
@@ -144,15 +129,13 @@ pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
     let snap = boot_snapshot()?;
     let current = applied(&snap)?;
     let plan = plan_for(&snap, &current, to_set(isolated))?;
-    let mid = current.andnot(&plan.leaving);
     let fail_at = cpuset_hk::take_fail_step() as usize;
     let steps = plan.steps.as_slice();
     for (i, step) in steps.iter().enumerate() {
-        let (after, _) = sets(*step, &current, &mid, &plan.isolated);
         let res = if fail_at == i + 1 {
             Err(EIO)
         } else {
-            apply(step.kind, after, &snap, cpus)
+            apply(step.kind, &plan.isolated_after(i), &snap, cpus)
         };
         let Err(err) = res else { continue };
         pr_warn!(
@@ -163,9 +146,8 @@ pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
             err.to_errno(),
             i
         );
-        for (undo, done) in plan.steps.rollback(i).iter().zip(steps[..i].iter().rev()) {
-            let (_, before) = sets(*done, &current, &mid, &plan.isolated);
-            if let Err(e) = apply(undo.kind, before, &snap, cpus) {
+        for (undo, done) in plan.steps.rollback(i).iter().zip((0..i).rev()) {
+            if let Err(e) = apply(undo.kind, &plan.isolated_before(done), &snap, cpus) {
                 pr_err!("undoing {} failed: {}\n", undo.kind.name(), e.to_errno());
             }
         }

@@ -733,6 +733,38 @@ pub struct Plan<const W: usize> {
     pub timekeeping_handoff: Option<(u32, u32)>,
 }
 
+impl<const W: usize> Plan<W> {
+    /// The isolated set applied before the plan.
+    pub fn previous(&self) -> CpuSet<W> {
+        self.isolated.andnot(&self.entering).or(&self.leaving)
+    }
+
+    /// The isolated set between the release and the isolate sequences: the
+    /// previous set minus the CPUs leaving.
+    pub fn intermediate(&self) -> CpuSet<W> {
+        self.previous().andnot(&self.leaving)
+    }
+
+    /// The isolated set that step `i` makes its part of the kernel follow:
+    /// release steps establish [`Plan::intermediate`], isolate steps the final
+    /// [`Plan::isolated`].
+    pub fn isolated_after(&self, i: usize) -> CpuSet<W> {
+        match self.steps.as_slice().get(i).map(|s| s.dir) {
+            Some(Direction::Release) => self.intermediate(),
+            _ => self.isolated,
+        }
+    }
+
+    /// The isolated set that step `i`'s part of the kernel followed before
+    /// the step, which its undo re-establishes.
+    pub fn isolated_before(&self, i: usize) -> CpuSet<W> {
+        match self.steps.as_slice().get(i).map(|s| s.dir) {
+            Some(Direction::Release) => self.previous(),
+            _ => self.intermediate(),
+        }
+    }
+}
+
 /// Computes the plan that takes the system from `current` (the isolated set
 /// applied now) to the partitions of `req`. Pure: no state is read or
 /// written besides the arguments.

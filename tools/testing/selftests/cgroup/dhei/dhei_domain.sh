@@ -48,7 +48,8 @@ hexminus() {
 hk() { awk -v t="$1" '$1 == t { print $2 }' $HK; }
 
 # The invariant: the domain-tier types are exactly "all minus isolated", the others are
-# untouched, and unbound workqueues avoid the isolated CPUs.
+# untouched, unbound workqueues avoid the isolated CPUs, and /sys/devices/system/cpu/isolated
+# tells the truth.
 state_ok() { # description
 	iso=$(cat $ISO)
 	want=$(minus "$iso")
@@ -56,6 +57,8 @@ state_ok() { # description
 	for t in $DOMAIN_TYPES; do [ "$(hk $t)" = "$want" ] || bad="$bad $t=$(hk $t)"; done
 	for t in $OTHER_TYPES; do [ "$(hk $t)" = "$ALL" ] || bad="$bad $t=$(hk $t)"; done
 	[ "$(cat $WQ)" = "$(hexminus "$iso")" ] || bad="$bad wq_cpumask=$(cat $WQ)"
+	[ "$(cat /sys/devices/system/cpu/isolated)" = "$iso" ] ||
+		bad="$bad sysfs_isolated=$(cat /sys/devices/system/cpu/isolated)"
 	if [ -z "$bad" ]; then ok 0 "$1 (isolated '$iso')"; else ok 1 "$1 (isolated '$iso':$bad)"; fi
 }
 snapshot() { cat $HK $ISO $WQ | tr '\n' ' '; }

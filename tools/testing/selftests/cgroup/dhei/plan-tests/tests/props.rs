@@ -344,6 +344,50 @@ proptest! {
         }
         prop_assert_eq!(state, Effects::new());
     }
+
+    /// The isolated set each step makes its part of the kernel follow, as the
+    /// executor uses it: per step kind, the sets chain from the previous set
+    /// to the requested one, and undoing the completed steps of a failed run
+    /// gives every kind the previous set back.
+    #[test]
+    fn step_sets_chain(case in gen_case(1), cur in any::<u64>(), k in 0usize..=MAX_STEPS) {
+        let snap = &case.snap;
+        let r = &case.reqs[0];
+        let parts: Vec<S> = r.parts.iter().map(|p| set(*p)).collect();
+        let req = Request {
+            partitions: &parts,
+            online: case.online(r),
+            features: Features::from_bits(r.features & snap.available.bits()),
+            timekeeper: r.timekeeper,
+        };
+        let current = set(cur & low_mask(snap.nr_cpu_ids));
+        let Ok(p) = plan(snap, &current, &req) else { return Ok(()) };
+        prop_assert_eq!(p.previous(), current);
+        let steps = p.steps.as_slice();
+        let mut state: Vec<(StepKind, S)> =
+            StepKind::ISOLATE_ORDER.iter().map(|k| (*k, current)).collect();
+        let slot = |kind: StepKind| StepKind::ISOLATE_ORDER.iter().position(|k| *k == kind).unwrap();
+        for (i, s) in steps.iter().enumerate() {
+            prop_assert_eq!(state[slot(s.kind)].1, p.isolated_before(i));
+            state[slot(s.kind)].1 = p.isolated_after(i);
+        }
+        for (kind, st) in &state {
+            if steps.iter().any(|s| s.kind == *kind) {
+                prop_assert_eq!(*st, p.isolated, "{:?} ends elsewhere", kind);
+            }
+        }
+        // A run that fails at step k, then undoes steps k-1..0.
+        let k = k.min(steps.len());
+        let mut state: Vec<S> = vec![current; StepKind::ISOLATE_ORDER.len()];
+        for i in 0..k {
+            state[slot(steps[i].kind)] = p.isolated_after(i);
+        }
+        for (undo, done) in p.steps.rollback(k).iter().zip((0..k).rev()) {
+            prop_assert_eq!(undo.kind, steps[done].kind);
+            state[slot(undo.kind)] = p.isolated_before(done);
+        }
+        prop_assert!(state.iter().all(|s| *s == current));
+    }
 }
 
 /// Step-effect model: every step kind permutes 8 slots with its own
