@@ -66,6 +66,16 @@ static inline int cpuset_isolation_update(const struct cpumask *isolated)
 }
 #endif
 
+/* Timer migration hierarchy: kernel/time/timer_migration.c. */
+#if defined(CONFIG_SMP) && defined(CONFIG_NO_HZ_COMMON)
+int tmigr_isolate_cpus(const struct cpumask *isolated);
+#else
+static inline int tmigr_isolate_cpus(const struct cpumask *isolated)
+{
+	return 0;
+}
+#endif
+
 /* Lockup detectors: kernel/watchdog.c. Takes effect from a work item. */
 #ifdef CONFIG_LOCKUP_DETECTOR
 void watchdog_isolate_cpus(const struct cpumask *isolated);

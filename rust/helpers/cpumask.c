@@ -46,3 +46,8 @@ void rust_helper_cpuset_hk_watchdog_isolate(const struct cpumask *isolated)
 {
 	watchdog_isolate_cpus(isolated);
 }
+
+int rust_helper_cpuset_hk_tmigr_isolate(const struct cpumask *isolated)
+{
+	return tmigr_isolate_cpus(isolated);
+}

@@ -306,6 +306,15 @@ pub fn workqueue_unbound_exclude(exclude: &Cpumask, _cpus: &CpusReadLocked) -> R
     to_result(unsafe { bindings::workqueue_unbound_exclude_cpumask(exclude.as_raw()) })
 }
 
+/// Keeps the CPUs in `isolated` (the cpuset isolated CPUs) out of the timer migration
+/// hierarchy, and brings the others back: an isolated CPU handles only its own timers and is
+/// never woken to expire those of other CPUs. Switches each CPU on that CPU, so it sleeps.
+pub fn tmigr_isolate(isolated: &Cpumask, _cpus: &CpusReadLocked) -> Result {
+    // SAFETY: `isolated` is a valid mask that the function only reads, and the caller holds
+    // `cpus_read_lock()` as the function requires.
+    to_result(unsafe { bindings::cpuset_hk_tmigr_isolate(isolated.as_raw()) })
+}
+
 /// Keeps the lockup detectors off the CPUs in `isolated` (the cpuset isolated CPUs):
 /// `/proc/sys/kernel/watchdog_cpumask` becomes the mask last asked for minus `isolated`. Takes
 /// effect from a work item, shortly after the call.

@@ -73,15 +73,17 @@ fn apply(
         StepKind::UnboundWorkqueues => {
             cpuset_hk::workqueue_unbound_exclude(&*to_mask(isolated)?, cpus)
         }
+        // Unpinned timers follow the HK_TYPE_TIMER mask published above; this keeps the
+        // isolated CPUs out of the timer migration hierarchy.
+        StepKind::Timers => cpuset_hk::tmigr_isolate(&*to_mask(isolated)?, cpus),
         StepKind::Watchdog => {
             cpuset_hk::watchdog_isolate(&*to_mask(isolated)?);
             Ok(())
         }
         // cpuset rebuilds the sched domains and re-affines the tasks of the top cpuset itself,
-        // after this call; unpinned timers follow the HK_TYPE_TIMER mask published above. The
-        // timer migration hierarchy is not isolated yet (see the admin guide), so these steps
-        // have nothing to do here.
-        StepKind::SchedDomains | StepKind::Kthreads | StepKind::Timers => Ok(()),
+        // after this call (keeping kthread affinities set by a user, see glue.c), so these
+        // steps have nothing to do here.
+        StepKind::SchedDomains | StepKind::Kthreads => Ok(()),
         // Not in ENABLED, so never planned.
         StepKind::RcuNocb | StepKind::Tick | StepKind::ManagedIrq => Err(EINVAL),
     }

@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Timers: while timer-heavy work runs on the housekeeping CPUs, the CPUs of an isolated
+# partition take under a tenth of the local timer interrupts that the same CPUs take when they
+# are not isolated (the residue is their own timers and the clocksource watchdog). Interrupt
+# counts from /proc/interrupts, the trustworthy signal under TCG. Prints TAP, with the counts.
+
+CG=/sys/fs/cgroup
+P=$CG/timers_rt
+n=0
+fails=0
+ok() { # status description
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
+}
+
+# LOC (local timer) interrupts of CPUs 2 and 3.
+loc() { awk '$1 == "LOC:" { print $4 + $5 }' /proc/interrupts; }
+
+# Timer-heavy load on 0-1,4-7: short sleeps (hrtimers) and unpinned timers armed
+# from those CPUs, 3 s.
+load() {
+	pids=""
+	for c in 0 1 4 5 6 7; do
+		taskset -c $c sh -c 'end=$(($(cut -d. -f1 /proc/uptime) + 3)); while [ $(cut -d. -f1 /proc/uptime) -lt $end ]; do usleep 2000; done' &
+		pids="$pids $!"
+	done
+	a=$(loc)
+	wait $pids
+	b=$(loc)
+	echo $((b - a))
+}
+
+echo "TAP version 13"
+echo "1..2"
+echo +cpuset >$CG/cgroup.subtree_control
+mkdir -p $P
+echo 2-3 >$P/cpuset.cpus
+
+not_isolated=$(load)
+echo "# LOC on CPUs 2-3 during 3 s of timer load elsewhere, not isolated: $not_isolated"
+echo isolated >$P/cpuset.cpus.partition
+isolated=$(load)
+echo "# LOC on CPUs 2-3 during 3 s of timer load elsewhere, isolated: $isolated"
+echo member >$P/cpuset.cpus.partition
+rmdir $P
+
+[ "$not_isolated" -ge 100 ]
+ok $? "not isolated, CPUs 2-3 take local timer interrupts ($not_isolated in 3 s)"
+[ $((isolated * 10)) -lt "$not_isolated" ]
+ok $? "isolated, they take under a tenth of that ($isolated in 3 s)"
+
+exit $((fails != 0))
