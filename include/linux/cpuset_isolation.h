@@ -42,9 +42,9 @@ bool cpuset_isolation_keep_affinity(struct task_struct *task);
 int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
 
 /*
- * Fault injection for the tests (debugfs cpuset_isolation/fail_step): the
- * 1-based index of the step that the next update fails, or 0. Reading it
- * disarms it.
+ * Fault injection for the tests (debugfs cpuset_isolation/fail_step, with
+ * CONFIG_CPUSET_ISOLATION_FAULT_INJECTION): the 1-based index of the step
+ * that the next update fails, or 0. Reading it disarms it.
  */
 u32 cpuset_isolation_take_fail_step(void);
 #else

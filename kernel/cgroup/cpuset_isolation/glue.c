@@ -48,6 +48,7 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v)
 	return 0;
 }
 
+#ifdef CONFIG_CPUSET_ISOLATION_FAULT_INJECTION
 static u32 fail_step;
 
 u32 cpuset_isolation_take_fail_step(void)
@@ -63,3 +64,9 @@ static int __init cpuset_isolation_debugfs_init(void)
 	return 0;
 }
 late_initcall(cpuset_isolation_debugfs_init);
+#else
+u32 cpuset_isolation_take_fail_step(void)
+{
+	return 0;
+}
+#endif

@@ -30,7 +30,7 @@ invalid() { # description partition-file
 }
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..20"
 
 echo +cpuset >$CG/cgroup.subtree_control
 eq "boot housekeeping from nohz_full=4-7" \
@@ -63,6 +63,18 @@ echo 0-3 >$P/cpuset.cpus
 echo isolated >$P/cpuset.cpus.partition
 invalid "a new partition taking every timer CPU is invalid" $P/cpuset.cpus.partition
 eq "and changes nothing" "$BOOT" "$(snapshot)"
+echo 0-2 >$P/cpuset.cpus
+eq "giving the invalid partition fewer CPUs makes it valid" "isolated 3" \
+	"$(cat $P/cpuset.cpus.partition) $(hk timer)"
+echo 0-3 >$P/cpuset.cpus
+invalid "growing it back to every timer CPU makes it invalid again" $P/cpuset.cpus.partition
+echo member >$P/cpuset.cpus.partition
+echo root >$P/cpuset.cpus.partition
+eq "a root partition may hold every timer CPU" root "$(cat $P/cpuset.cpus.partition)"
+echo isolated >$P/cpuset.cpus.partition
+invalid "but turning it isolated is refused" $P/cpuset.cpus.partition
+eq "and gives its CPUs back: nothing changed" "$BOOT" "$(snapshot)"
+eq "the top cpuset has every CPU again" "0-7" "$(cat $CG/cpuset.cpus.effective)"
 echo member >$P/cpuset.cpus.partition
 rmdir $P
 
