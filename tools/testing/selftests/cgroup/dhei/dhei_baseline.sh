@@ -5,30 +5,11 @@
 # present, and an isolated partition does what stock 6.12 does (cpuset.cpus.isolated, no sched
 # domains, unbound workqueue mask) and is released cleanly. Prints TAP.
 
+. "$(dirname "$0")/tap.sh"
+
 CG=/sys/fs/cgroup
 P=$CG/dhei_baseline
 WQ=/sys/devices/virtual/workqueue/cpumask
-n=0
-fails=0
-
-ok() { # cond-status description
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fails=$((fails + 1))
-	fi
-}
-check() { # description command...
-	d=$1
-	shift
-	"$@" >/dev/null 2>&1
-	ok $? "$d"
-}
-eq() { # description expected actual
-	if [ "$2" = "$3" ]; then ok 0 "$1"; else ok 1 "$1 (expected '$2', got '$3')"; fi
-}
 
 # Number of online CPUs (not nproc: that is this task's affinity, which isolation changes).
 ncpus() { grep -c '^processor' /proc/cpuinfo; }

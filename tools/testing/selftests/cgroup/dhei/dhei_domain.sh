@@ -7,6 +7,8 @@
 # invalidation, removal, CPU hotplug, bad input, fault injection at every step, and 200
 # isolate/release cycles. Prints TAP.
 
+. "$(dirname "$0")/tap.sh"
+
 CG=/sys/fs/cgroup
 HK=$CG/cpuset.housekeeping
 ISO=$CG/cpuset.cpus.isolated
@@ -14,16 +16,7 @@ WQ=/sys/devices/virtual/workqueue/cpumask
 FAIL=/sys/kernel/debug/cpuset_isolation/fail_step
 DOMAIN_TYPES="timer misc sched domain wq kthread"
 OTHER_TYPES="rcu tick managed_irq"
-n=0
-fails=0
 
-ok() { # status description
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
-}
-eq() { # description expected actual
-	if [ "$2" = "$3" ]; then ok 0 "$1"; else ok 1 "$1 (expected '$2', got '$3')"; fi
-}
 # Possible CPUs (0-N): the housekeeping masks are made of possible, not online, CPUs.
 ALL=$(cat /sys/devices/system/cpu/possible)
 ncpus() { echo $((${ALL#0-} + 1)); }

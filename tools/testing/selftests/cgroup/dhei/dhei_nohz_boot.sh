@@ -6,19 +6,12 @@
 # cpuset commits anything ("isolated invalid (...)"), for local and remote partitions, and
 # nothing changes. Prints TAP.
 
+. "$(dirname "$0")/tap.sh"
+
 CG=/sys/fs/cgroup
 HK=$CG/cpuset.housekeeping
 WQ=/sys/devices/virtual/workqueue/cpumask
-n=0
-fails=0
 
-ok() { # status description
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
-}
-eq() { # description expected actual
-	if [ "$2" = "$3" ]; then ok 0 "$1"; else ok 1 "$1 (expected '$2', got '$3')"; fi
-}
 hk() { awk -v t="$1" '$1 == t { print $2 }' $HK; }
 hks() { for t in timer wq kthread misc sched domain tick rcu; do printf '%s=%s ' $t "$(hk $t)"; done; }
 snapshot() { cat $HK $CG/cpuset.cpus.isolated $WQ | tr '\n' ' '; }

@@ -6,14 +6,10 @@
 # are not isolated (the residue is their own timers and the clocksource watchdog). Interrupt
 # counts from /proc/interrupts, the trustworthy signal under TCG. Prints TAP, with the counts.
 
+. "$(dirname "$0")/tap.sh"
+
 CG=/sys/fs/cgroup
 P=$CG/timers_rt
-n=0
-fails=0
-ok() { # status description
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fails=$((fails + 1)); fi
-}
 
 # LOC (local timer) interrupts of CPUs 2 and 3.
 loc() { awk '$1 == "LOC:" { print $4 + $5 }' /proc/interrupts; }

@@ -234,6 +234,22 @@ fn check_steps(p: &Plan<1>, features: Features) {
     assert!(steps.len() <= MAX_STEPS);
 }
 
+/// Plans the first request of `case` from the isolated set `cur` (bits beyond
+/// `nr_cpu_ids` dropped), if it is accepted.
+fn plan_first(case: &Case, cur: u64) -> Option<(Plan<1>, S)> {
+    let snap = &case.snap;
+    let r = &case.reqs[0];
+    let parts: Vec<S> = r.parts.iter().map(|p| set(*p)).collect();
+    let req = Request {
+        partitions: &parts,
+        online: case.online(r),
+        features: Features::from_bits(r.features & snap.available.bits()),
+        timekeeper: r.timekeeper,
+    };
+    let current = set(cur & low_mask(snap.nr_cpu_ids));
+    plan(snap, &current, &req).ok().map(|p| (p, current))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -317,17 +333,7 @@ proptest! {
     /// step-effect model.
     #[test]
     fn rollback_restores(case in gen_case(1), cur in any::<u64>(), k in 0usize..=MAX_STEPS) {
-        let snap = &case.snap;
-        let r = &case.reqs[0];
-        let parts: Vec<S> = r.parts.iter().map(|p| set(*p)).collect();
-        let req = Request {
-            partitions: &parts,
-            online: case.online(r),
-            features: Features::from_bits(r.features & snap.available.bits()),
-            timekeeper: r.timekeeper,
-        };
-        let current = set(cur & low_mask(snap.nr_cpu_ids));
-        let Ok(p) = plan(snap, &current, &req) else { return Ok(()) };
+        let Some((p, _)) = plan_first(&case, cur) else { return Ok(()) };
         let steps = p.steps.as_slice();
         let k = k.min(steps.len());
         let rb = p.steps.rollback(k);
@@ -351,17 +357,7 @@ proptest! {
     /// gives every kind the previous set back.
     #[test]
     fn step_sets_chain(case in gen_case(1), cur in any::<u64>(), k in 0usize..=MAX_STEPS) {
-        let snap = &case.snap;
-        let r = &case.reqs[0];
-        let parts: Vec<S> = r.parts.iter().map(|p| set(*p)).collect();
-        let req = Request {
-            partitions: &parts,
-            online: case.online(r),
-            features: Features::from_bits(r.features & snap.available.bits()),
-            timekeeper: r.timekeeper,
-        };
-        let current = set(cur & low_mask(snap.nr_cpu_ids));
-        let Ok(p) = plan(snap, &current, &req) else { return Ok(()) };
+        let Some((p, current)) = plan_first(&case, cur) else { return Ok(()) };
         prop_assert_eq!(p.previous(), current);
         let steps = p.steps.as_slice();
         let mut state: Vec<(StepKind, S)> =

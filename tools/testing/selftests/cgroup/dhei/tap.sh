@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers shared by the dhei shell tests; source it, then "exit $((fails != 0))" at the end.
+
+n=0
+fails=0
+
+ok() { # status description
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		fails=$((fails + 1))
+	fi
+}
+
+check() { # description command...
+	d=$1
+	shift
+	"$@" >/dev/null 2>&1
+	ok $? "$d"
+}
+
+eq() { # description expected actual
+	if [ "$2" = "$3" ]; then ok 0 "$1"; else ok 1 "$1 (expected '$2', got '$3')"; fi
+}
