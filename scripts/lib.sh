@@ -20,6 +20,11 @@ JOBS=${JOBS:-$(nproc)}
 
 mkdir -p "$CACHE" "$DL" "$OUT"
 
+# The machine's Rust toolchain (rustup) builds bindgen and the host crates.
+if ! command -v cargo >/dev/null && [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
+	export PATH="${HOME:-/root}/.cargo/bin:$PATH"
+fi
+
 log() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
