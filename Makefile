@@ -1,4 +1,4 @@
 # Thin aliases for ./dhei, which does the work (and installs what it needs).
-.PHONY: demo test kernel host-test guest lint
-demo test kernel host-test guest lint:
+.PHONY: demo test kernel host-test guest lint debug-test
+demo test kernel host-test guest lint debug-test:
 	./dhei $@

@@ -15,7 +15,7 @@ configure() {
 		kmake rustavailable >/dev/null || { kmake rustavailable; die "the Rust toolchain is not usable for the kernel"; }
 		kmake tinyconfig >/dev/null
 		(cd "$BUILD" && KCONFIG_CONFIG=.config "$TREE/scripts/kconfig/merge_config.sh" -m -O "$BUILD" \
-			.config "$ROOT"/configs/*.config >/dev/null)
+			.config "$ROOT"/configs/*.config ${EXTRA_CONFIG:+"$EXTRA_CONFIG"} >/dev/null)
 	fi
 	kmake olddefconfig >/dev/null
 	local missing=() opt

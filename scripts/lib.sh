@@ -15,7 +15,10 @@ export CARGO_HOME=${DHEI_CARGO_HOME:-$CACHE/cargo-home}
 SRC=$CACHE/src/$LINUX_SOURCE_VERSION
 PRISTINE=$SRC/pristine
 TREE=$SRC/tree
-OUT=$CACHE/out
+# DHEI_EXTRA_CONFIG: one more kconfig fragment (e.g. configs/debug/lockdep.config); such a
+# kernel gets its own build and output directories.
+EXTRA_CONFIG=${DHEI_EXTRA_CONFIG:+$ROOT/$DHEI_EXTRA_CONFIG}
+OUT=$CACHE/out${DHEI_EXTRA_CONFIG:+-$(basename "$DHEI_EXTRA_CONFIG" .config)}
 JOBS=${JOBS:-$(nproc)}
 
 mkdir -p "$CACHE" "$DL" "$OUT"
@@ -52,6 +55,6 @@ build_key() {
 	{
 		echo "$LINUX_SOURCE_VERSION $RUST_WEB_VERSION $BINDGEN_VERSION"
 		clang --version | head -1
-		cat "$ROOT"/configs/*.config
+		cat "$ROOT"/configs/*.config ${EXTRA_CONFIG:+"$EXTRA_CONFIG"}
 	} | sha256sum | cut -c1-16
 }
