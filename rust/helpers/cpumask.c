@@ -25,11 +25,6 @@ unsigned int rust_helper_cpumask_weight(const struct cpumask *srcp)
 	return cpumask_weight(srcp);
 }
 
-void rust_helper_cpumask_copy(struct cpumask *dstp, const struct cpumask *srcp)
-{
-	cpumask_copy(dstp, srcp);
-}
-
 unsigned int rust_helper_cpuset_hk_nr_cpu_ids(void)
 {
 	return nr_cpu_ids;

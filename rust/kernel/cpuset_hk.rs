@@ -125,12 +125,6 @@ impl Cpumask {
         self.weight() == 0
     }
 
-    /// Copies `src` into `self`.
-    pub fn copy_from(&mut self, src: &Cpumask) {
-        // SAFETY: Both masks are valid; `self` is borrowed mutably so it cannot alias `src`.
-        unsafe { bindings::cpumask_copy(self.as_raw(), src.as_raw()) }
-    }
-
     /// Returns the mask as `CPUMASK_WORDS` machine words, bit `n` of word `n / usize::BITS`
     /// standing for CPU `n` (the planning core's representation). Bits at or beyond
     /// `nr_cpu_ids` are zero.
@@ -197,13 +191,6 @@ pub fn online() -> &'static Cpumask {
     // SAFETY: `__cpu_online_mask` is a static that lives forever and is changed only by the
     // atomic cpumask operations of CPU hotplug.
     unsafe { Cpumask::from_raw(core::ptr::addr_of!(bindings::__cpu_online_mask)) }
-}
-
-/// The mask of possible CPUs; fixed after boot.
-pub fn possible() -> &'static Cpumask {
-    // SAFETY: `__cpu_possible_mask` is a static that lives forever and is not written after
-    // boot.
-    unsafe { Cpumask::from_raw(core::ptr::addr_of!(bindings::__cpu_possible_mask)) }
 }
 
 /// Proof that the holder runs under `cpus_read_lock()`: no CPU goes online or offline while it
