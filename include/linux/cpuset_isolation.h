@@ -8,13 +8,38 @@
 #define _LINUX_CPUSET_ISOLATION_H
 
 #include <linux/cpumask.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
 struct seq_file;
 struct task_struct;
 
+/* Noise classes that isolated partitions remove (plan.rs: Features). */
+enum cpuset_isolation_feature {
+	CPUSET_ISOLATION_DOMAIN		= 1 << 0,
+	CPUSET_ISOLATION_RCU		= 1 << 1,
+	CPUSET_ISOLATION_TICK		= 1 << 2,
+	CPUSET_ISOLATION_MANAGED_IRQ	= 1 << 3,
+};
+
 #ifdef CONFIG_CPUSET_ISOLATION
+/*
+ * The noise classes this boot can remove at runtime: the domain tier always;
+ * RCU callbacks when every CPU is offloaded since boot (rcu_nocbs=all or
+ * nohz_full=dynamic); the tick with nohz_full=dynamic.
+ */
+u32 cpuset_isolation_available(void);
+
+/*
+ * cpuset_isolation=off: the state machine does nothing but what stock 6.12
+ * does (unbound workqueues follow isolated partitions), for comparisons.
+ */
+bool cpuset_isolation_disabled(void);
+
+/* cpuset.isolation.features: one "class state" line per noise class. */
+int cpuset_isolation_features_show(struct seq_file *sf, void *v);
+
 /*
  * Bring the housekeeping state in line with @isolated, the CPUs of all isolated
  * partitions: plan, then apply the steps in order, undoing the completed ones
@@ -73,6 +98,40 @@ int tmigr_isolate_cpus(const struct cpumask *isolated);
 static inline int tmigr_isolate_cpus(const struct cpumask *isolated)
 {
 	return 0;
+}
+#endif
+
+/* Full dynticks chosen at runtime (nohz_full=dynamic): kernel/time/tick-sched.c. */
+#ifdef CONFIG_NO_HZ_FULL
+int tick_nohz_full_isolate_cpus(const struct cpumask *isolated);
+int tick_nohz_full_timekeeper(void);
+#else
+static inline int tick_nohz_full_isolate_cpus(const struct cpumask *isolated)
+{
+	return cpumask_empty(isolated) ? 0 : -EOPNOTSUPP;
+}
+
+static inline int tick_nohz_full_timekeeper(void)
+{
+	return -1;
+}
+#endif
+
+/* RCU callbacks of isolated CPUs, offloaded since boot: kernel/rcu/tree_nocb.h. */
+#ifdef CONFIG_RCU_NOCB_CPU
+bool rcu_nocb_all_offloaded(void);
+int rcu_nocb_isolate_cpus(const struct cpumask *isolated,
+			  const struct cpumask *allowed);
+#else
+static inline bool rcu_nocb_all_offloaded(void)
+{
+	return false;
+}
+
+static inline int rcu_nocb_isolate_cpus(const struct cpumask *isolated,
+					const struct cpumask *allowed)
+{
+	return cpumask_empty(isolated) ? 0 : -EOPNOTSUPP;
 }
 #endif
 

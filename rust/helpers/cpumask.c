@@ -46,3 +46,19 @@ int rust_helper_cpuset_hk_tmigr_isolate(const struct cpumask *isolated)
 {
 	return tmigr_isolate_cpus(isolated);
 }
+
+int rust_helper_cpuset_hk_tick_isolate(const struct cpumask *isolated)
+{
+	return tick_nohz_full_isolate_cpus(isolated);
+}
+
+int rust_helper_cpuset_hk_timekeeper(void)
+{
+	return tick_nohz_full_timekeeper();
+}
+
+int rust_helper_cpuset_hk_rcu_nocb_isolate(const struct cpumask *isolated,
+					   const struct cpumask *allowed)
+{
+	return rcu_nocb_isolate_cpus(isolated, allowed);
+}

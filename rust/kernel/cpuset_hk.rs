@@ -302,6 +302,46 @@ pub fn tmigr_isolate(isolated: &Cpumask, _cpus: &CpusReadLocked) -> Result {
     to_result(unsafe { bindings::cpuset_hk_tmigr_isolate(isolated.as_raw()) })
 }
 
+/// Keeps RCU callback work off the CPUs in `isolated`: their callbacks must be offloaded since
+/// boot (`rcu_nocbs=all` or `nohz_full=dynamic`); the `rcuog`/`rcuo` kthreads that invoke them
+/// move to `allowed`, except those whose affinity a user set. Fails with `EOPNOTSUPP` if a CPU
+/// of `isolated` is not offloaded.
+pub fn rcu_nocb_isolate(isolated: &Cpumask, allowed: &Cpumask, _cpus: &CpusReadLocked) -> Result {
+    // SAFETY: Both masks are valid and only read, and the caller holds `cpus_read_lock()` as
+    // the function requires.
+    to_result(unsafe { bindings::cpuset_hk_rcu_nocb_isolate(isolated.as_raw(), allowed.as_raw()) })
+}
+
+/// Makes the CPUs in `isolated` full dynticks (`nohz_full`) and gives every other CPU its
+/// periodic tick back; moves the timekeeping duty off `isolated` first. Needs the
+/// `nohz_full=dynamic` boot opt-in (`EOPNOTSUPP` otherwise); `EBUSY` if no online CPU outside
+/// `isolated` can take the timekeeping duty. Switches each CPU on that CPU, so it sleeps.
+pub fn tick_nohz_full_isolate(isolated: &Cpumask, _cpus: &CpusReadLocked) -> Result {
+    // SAFETY: `isolated` is a valid mask that the function only reads, and the caller holds
+    // `cpus_read_lock()` as the function requires; it is called from process context.
+    to_result(unsafe { bindings::cpuset_hk_tick_isolate(isolated.as_raw()) })
+}
+
+/// The CPU holding the timekeeping duty (`tick_do_timer_cpu`), if any CPU holds it.
+pub fn timekeeper() -> Option<u32> {
+    // SAFETY: The function only reads an `int` with `READ_ONCE()`.
+    let cpu = unsafe { bindings::cpuset_hk_timekeeper() };
+    u32::try_from(cpu).ok()
+}
+
+/// Whether the kernel was booted with `cpuset_isolation=off`: isolated partitions then only
+/// exclude their CPUs from unbound workqueues, as in stock 6.12.
+pub fn isolation_disabled() -> bool {
+    // SAFETY: The function only reads a flag set during early boot.
+    unsafe { bindings::cpuset_isolation_disabled() }
+}
+
+/// The noise classes this boot can remove at runtime, as `enum cpuset_isolation_feature` bits.
+pub fn available_features() -> u32 {
+    // SAFETY: The function has no preconditions; it reads boot-time state under its own locks.
+    unsafe { bindings::cpuset_isolation_available() }
+}
+
 /// Keeps the lockup detectors off the CPUs in `isolated` (the cpuset isolated CPUs):
 /// `/proc/sys/kernel/watchdog_cpumask` becomes the mask last asked for minus `isolated`. Takes
 /// effect from a work item, shortly after the call.

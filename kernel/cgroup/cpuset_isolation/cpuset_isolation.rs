@@ -25,12 +25,20 @@ use kernel::prelude::*;
 pub mod machine;
 pub mod plan;
 
-use machine::{KCpuSet, ENABLED};
-use plan::{HkType, Refusal, Request, Snapshot, HK_TYPES};
+use machine::KCpuSet;
+use plan::{Features, HkType, Refusal, Request, Snapshot, HK_TYPES};
 
 const _: () = assert!(
     HK_TYPES == HK_TYPE_MAX,
     "plan::HkType must mirror enum hk_type"
+);
+const _: () = assert!(
+    Features::DOMAIN.bits() == bindings::cpuset_isolation_feature_CPUSET_ISOLATION_DOMAIN
+        && Features::RCU.bits() == bindings::cpuset_isolation_feature_CPUSET_ISOLATION_RCU
+        && Features::TICK.bits() == bindings::cpuset_isolation_feature_CPUSET_ISOLATION_TICK
+        && Features::MANAGED_IRQ.bits()
+            == bindings::cpuset_isolation_feature_CPUSET_ISOLATION_MANAGED_IRQ,
+    "plan::Features must mirror enum cpuset_isolation_feature"
 );
 
 module! {
@@ -92,7 +100,7 @@ fn self_check(snap: &Snapshot<{ cpuset_hk::CPUMASK_WORDS }>) -> Result {
     let release = Request {
         partitions: &[],
         online,
-        features: ENABLED,
+        features: snap.available,
         timekeeper: None,
     };
     let plan = plan::plan(snap, &none, &release).map_err(|_| EINVAL)?;
@@ -120,13 +128,18 @@ fn self_check(snap: &Snapshot<{ cpuset_hk::CPUMASK_WORDS }>) -> Result {
 
 impl kernel::Module for CpusetIsolation {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        if cpuset_hk::isolation_disabled() {
+            pr_info!("off (cpuset_isolation=off): isolated partitions behave as in stock 6.12\n");
+            return Ok(CpusetIsolation);
+        }
         let snap = machine::boot_snapshot()?;
         self_check(&snap)?;
         pr_info!(
-            "planning core ready: {} housekeeping types, nr_cpu_ids {}, domain housekeeping {}\n",
+            "planning core ready: {} housekeeping types, nr_cpu_ids {}, domain housekeeping {}, removes {}\n",
             HK_TYPES,
             snap.nr_cpu_ids,
-            snap.boot[HkType::Domain.index()]
+            snap.boot[HkType::Domain.index()],
+            snap.available
         );
         Ok(CpusetIsolation)
     }

@@ -11,6 +11,24 @@
 #include <linux/sched.h>
 #include <linux/sched/isolation.h>
 #include <linux/seq_file.h>
+#include <linux/tick.h>
+
+/* cpuset_isolation=off: isolated partitions behave as in stock 6.12. */
+static bool isolation_off __ro_after_init;
+
+static int __init cpuset_isolation_setup(char *str)
+{
+	if (strcmp(str, "off"))
+		return 0;
+	isolation_off = true;
+	return 1;
+}
+__setup("cpuset_isolation=", cpuset_isolation_setup);
+
+bool cpuset_isolation_disabled(void)
+{
+	return isolation_off;
+}
 
 static const char *const hk_type_names[HK_TYPE_MAX] = {
 	[HK_TYPE_TIMER]		= "timer",
@@ -31,8 +49,10 @@ static const char *const hk_type_names[HK_TYPE_MAX] = {
  */
 bool cpuset_isolation_keep_affinity(struct task_struct *task)
 {
+	if (isolation_off || !(task->flags & PF_KTHREAD))
+		return false;
 	/* Only NULL or not matters; a concurrent change is seen next time. */
-	return (task->flags & PF_KTHREAD) && data_race(task->user_cpus_ptr);
+	return data_race(task->user_cpus_ptr);
 }
 
 /* The kernel's live masks, not the state machine's idea of them. */
@@ -45,6 +65,51 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v)
 		seq_printf(sf, "%s %*pbl\n", hk_type_names[type],
 			   cpumask_pr_args(housekeeping_cpumask(type)));
 	rcu_read_unlock();
+	return 0;
+}
+
+u32 cpuset_isolation_available(void)
+{
+	u32 features = CPUSET_ISOLATION_DOMAIN;
+
+	if (isolation_off)
+		return 0;
+	if (rcu_nocb_all_offloaded()) {
+		features |= CPUSET_ISOLATION_RCU;
+		/* A CPU whose callbacks run locally cannot stop its tick. */
+		if (tick_nohz_full_dynamic && tick_nohz_full_enabled())
+			features |= CPUSET_ISOLATION_TICK;
+	}
+	return features;
+}
+
+static const struct {
+	u32 feature;
+	const char *name;
+	const char *needs;
+} features[] = {
+	{ CPUSET_ISOLATION_DOMAIN, "domain", NULL },
+	{ CPUSET_ISOLATION_RCU, "rcu", "boot with rcu_nocbs=all or nohz_full=dynamic" },
+	{ CPUSET_ISOLATION_TICK, "tick", "boot with nohz_full=dynamic" },
+	{ CPUSET_ISOLATION_MANAGED_IRQ, "managed_irq", "not implemented" },
+};
+
+/* What isolated partitions remove in this boot, and what is missing for the rest. */
+int cpuset_isolation_features_show(struct seq_file *sf, void *v)
+{
+	u32 available = cpuset_isolation_available();
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(features); i++) {
+		if (available & features[i].feature)
+			seq_printf(sf, "%s on\n", features[i].name);
+		else if (isolation_off)
+			seq_printf(sf, "%s off (cpuset_isolation=off)\n",
+				   features[i].name);
+		else
+			seq_printf(sf, "%s unavailable (%s)\n", features[i].name,
+				   features[i].needs);
+	}
 	return 0;
 }
 

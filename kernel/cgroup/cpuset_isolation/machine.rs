@@ -18,8 +18,11 @@ use kernel::prelude::*;
 /// CPU sets of this kernel's `NR_CPUS`.
 pub(crate) type KCpuSet = CpuSet<CPUMASK_WORDS>;
 
-/// Noise classes that isolated partitions remove in this kernel.
-pub(crate) const ENABLED: Features = Features::DOMAIN;
+/// Noise classes that isolated partitions remove in this boot: the domain tier always, RCU
+/// callbacks and the tick with their boot opt-ins (see `cpuset_isolation_available()`).
+pub(crate) fn enabled() -> Features {
+    Features::from_bits(cpuset_hk::available_features())
+}
 
 pub(crate) fn to_set(mask: &Cpumask) -> KCpuSet {
     CpuSet::from_words(&mask.words())
@@ -42,7 +45,7 @@ pub(crate) fn boot_snapshot() -> Result<KBox<Snapshot<CPUMASK_WORDS>>> {
         Snapshot {
             boot,
             nr_cpu_ids: cpuset_hk::nr_cpu_ids(),
-            available: ENABLED,
+            available: enabled(),
         },
         GFP_KERNEL,
     )?)
@@ -63,7 +66,7 @@ fn apply(
         StepKind::PublishMasks => {
             let mut masks: [Option<KBox<Cpumask>>; HK_TYPES] = Default::default();
             for hk in HkType::ALL {
-                if ENABLED.covers(hk) {
+                if snap.available.covers(hk) {
                     masks[hk.index()] = Some(to_mask(&snap.boot[hk.index()].andnot(isolated))?);
                 }
             }
@@ -84,8 +87,15 @@ fn apply(
         // after this call (keeping kthread affinities set by a user, see glue.c), so these
         // steps have nothing to do here.
         StepKind::SchedDomains | StepKind::Kthreads => Ok(()),
-        // Not in ENABLED, so never planned.
-        StepKind::RcuNocb | StepKind::Tick | StepKind::ManagedIrq => Err(EINVAL),
+        // Callbacks are offloaded since boot; their kthreads leave the isolated CPUs.
+        StepKind::RcuNocb => {
+            let allowed = snap.boot[HkType::Rcu.index()].andnot(isolated);
+            cpuset_hk::rcu_nocb_isolate(&*to_mask(isolated)?, &*to_mask(&allowed)?, cpus)
+        }
+        // Hands the timekeeping duty over first if its holder is isolated.
+        StepKind::Tick => cpuset_hk::tick_nohz_full_isolate(&*to_mask(isolated)?, cpus),
+        // Not available, so never planned.
+        StepKind::ManagedIrq => Err(EINVAL),
     }
 }
 
@@ -107,8 +117,8 @@ fn plan_for(
     let req = Request {
         partitions: &wanted,
         online: to_set(cpuset_hk::online()),
-        features: ENABLED,
-        timekeeper: None,
+        features: snap.available,
+        timekeeper: cpuset_hk::timekeeper(),
     };
     match plan::plan(snap, current, &req) {
         Ok(plan) => Ok(KBox::new(plan, GFP_KERNEL)?),
@@ -121,6 +131,9 @@ fn plan_for(
 
 /// Validates isolating `adding` on top of `isolated` without changing anything.
 pub(crate) fn check(isolated: &Cpumask, adding: &Cpumask) -> Result {
+    if cpuset_hk::isolation_disabled() {
+        return Ok(());
+    }
     let snap = boot_snapshot()?;
     let current = applied(&snap)?;
     plan_for(&snap, &current, to_set(isolated).or(&to_set(adding))).map(|_| ())
@@ -128,6 +141,10 @@ pub(crate) fn check(isolated: &Cpumask, adding: &Cpumask) -> Result {
 
 /// Makes the housekeeping state follow `isolated`, the CPUs of all isolated partitions.
 pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
+    if cpuset_hk::isolation_disabled() {
+        // Stock 6.12: only unbound workqueues follow isolated partitions.
+        return cpuset_hk::workqueue_unbound_exclude(isolated, cpus);
+    }
     let snap = boot_snapshot()?;
     let current = applied(&snap)?;
     let plan = plan_for(&snap, &current, to_set(isolated))?;

@@ -405,7 +405,7 @@ impl Features {
     }
 
     /// Raw bits.
-    pub fn bits(self) -> u32 {
+    pub const fn bits(self) -> u32 {
         self.0
     }
 

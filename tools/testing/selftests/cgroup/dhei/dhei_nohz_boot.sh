@@ -23,9 +23,12 @@ invalid() { # description partition-file
 }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..22"
 
 echo +cpuset >$CG/cgroup.subtree_control
+eq "a nohz_full= list is not the opt-in: rcu and tick unavailable" \
+	"domain on|rcu unavailable (boot with rcu_nocbs=all or nohz_full=dynamic)|tick unavailable (boot with nohz_full=dynamic)|managed_irq unavailable (not implemented)|" \
+	"$(tr '\n' '|' <$CG/cpuset.isolation.features)"
 eq "boot housekeeping from nohz_full=4-7" \
 	"timer=0-3 wq=0-3 kthread=0-3 misc=0-3 sched=0-7 domain=0-7 tick=0-3 rcu=0-3 " "$(hks)"
 BOOT=$(snapshot)
@@ -38,6 +41,7 @@ eq "isolating 2-3 is accepted" isolated "$(cat $P/cpuset.cpus.partition)"
 eq "domain tier loses 2-3, tick and rcu keep the boot masks" \
 	"timer=0-1 wq=0-1 kthread=0-1 misc=0-1 sched=0-1,4-7 domain=0-1,4-7 tick=0-3 rcu=0-3 " "$(hks)"
 eq "unbound workqueues keep only 0-1" 03 "$(cat $WQ)"
+eq "nohz_full still shows only the boot CPUs" 4-7 "$(cat /sys/devices/system/cpu/nohz_full)"
 echo 1-3 >$P/cpuset.cpus
 eq "growing to 1-3 is accepted, CPU 0 is the last timer CPU" "isolated 0" \
 	"$(cat $P/cpuset.cpus.partition) $(hk timer)"

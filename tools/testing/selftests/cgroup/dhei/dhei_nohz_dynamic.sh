@@ -1,0 +1,183 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot with nohz_full=dynamic: no CPU is nohz_full at boot, every CPU's RCU callbacks are
+# offloaded, and an isolated partition makes its CPUs nohz_full at runtime and moves the
+# rcuog/rcuo kthreads and the timekeeping duty off them. Checks the tick (local timer
+# interrupts of a CPU running one busy task), nohz_full in sysfs, the kthreads, the timekeeper
+# handoff, CPU hotplug, fault injection at every step of an isolate and of a release, and
+# 1,000 isolate/release cycles. Prints TAP. The kernel is built with HZ=250.
+
+. "$(dirname "$0")/tap.sh"
+
+CG=/sys/fs/cgroup
+HK=$CG/cpuset.housekeeping
+FEAT=$CG/cpuset.isolation.features
+NOHZ=/sys/devices/system/cpu/nohz_full
+SYSISO=/sys/devices/system/cpu/isolated
+FAIL=/sys/kernel/debug/cpuset_isolation/fail_step
+WD=/proc/sys/kernel/watchdog_cpumask
+ALL=$(cat /sys/devices/system/cpu/possible)
+
+hk() { awk -v t="$1" '$1 == t { print $2 }' $HK; }
+loc() { awk -v c=$(($1 + 2)) '$1 == "LOC:" { print $c }' /proc/interrupts; }
+busy() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 }' /proc/stat; }
+# One busy task on CPU $1, in cgroup $3 (an isolated partition's CPUs are only allowed in
+# it), for $2 seconds: prints the CPU's local timer interrupts and the USER_HZ ticks it spent
+# running tasks (/proc/stat), which prove that the task ran there.
+busy_loc() {
+	sh -c "echo \$\$ >$3/cgroup.procs && exec taskset -c $1 sh -c 'while :; do :; done'" &
+	pid=$!
+	sleep 1
+	a=$(loc "$1") u=$(busy "$1")
+	sleep "$2"
+	b=$(loc "$1") v=$(busy "$1")
+	kill $pid
+	wait $pid 2>/dev/null
+	echo $((b - a)) $((v - u))
+}
+# TAP check of a busy_loc result: the task ran (the CPU was busy >= 90% of the time) and its
+# LOC count is le/ge the limit.
+tick() { # description seconds le|ge limit loc busy
+	if [ "${6:-0}" -lt $(($2 * 90)) ]; then
+		ok 1 "$1 (the busy task ran only ${6:-0} of $(($2 * 100)) ticks)"
+		return
+	fi
+	if [ "$3" = le ]; then [ "$5" -le "$4" ]; else [ "$5" -ge "$4" ]; fi
+	ok $? "$1 ($5 LOC, $3 $4; busy $6/$(($2 * 100)))"
+}
+# Local timer interrupts of CPU $1 over $2 seconds, with nothing started on it.
+idle_loc() { a=$(loc "$1"); sleep "$2"; b=$(loc "$1"); echo $((b - a)); }
+# Distinct Cpus_allowed_list values of the RCU callback kthreads (rcuog/N, rcuop/N).
+rcuo_affinity() {
+	for p in /proc/[0-9]*; do
+		case "$(cat $p/comm 2>/dev/null)" in
+		rcuo*) awk '/^Cpus_allowed_list/ { print $2 }' $p/status ;;
+		esac
+	done | sort -u | tr '\n' ' '
+}
+snapshot() {
+	printf '%s|' "$(cat $HK | tr '\n' ' ')" "$(cat $CG/cpuset.cpus.isolated)" "$(cat $NOHZ)" \
+		"$(rcuo_affinity)" "$(cat $WD)"
+}
+# What the state machine owns. After an injected failure cpuset has committed its side
+# (cpuset.cpus.isolated, and the affinity of the top cpuset's kthreads, rcuo included).
+hkstate() { printf '%s|' "$(cat $HK | tr '\n' ' ')" "$(cat $NOHZ)" "$(cat $WD)"; }
+ge() { # description value limit
+	if [ "$2" -ge "$3" ]; then ok 0 "$1 ($2 >= $3)"; else ok 1 "$1 ($2 < $3)"; fi
+}
+
+echo "TAP version 13"
+echo "1..42"
+
+echo +cpuset >$CG/cgroup.subtree_control
+eq "features: domain, rcu and tick on, managed_irq unavailable" \
+	"domain on|rcu on|tick on|managed_irq unavailable (not implemented)|" \
+	"$(tr '\n' '|' <$FEAT)"
+eq "no CPU is nohz_full at boot" "" "$(cat $NOHZ)"
+dmesg | grep -q "Offload RCU callbacks from CPUs: $ALL."
+ok $? "every CPU's RCU callbacks are offloaded from boot"
+dmesg | grep -q "NO_HZ: Full dynticks CPUs: set by isolated cpuset partitions."
+ok $? "full dynticks is set up for runtime CPUs"
+eq "the rcuo kthreads may run anywhere" "$ALL " "$(rcuo_affinity)"
+BOOT=$(snapshot)
+tick "a busy CPU 3 that is not isolated ticks at HZ (10 s)" 10 ge 1250 $(busy_loc 3 10 $CG)
+
+P=$CG/rt
+mkdir $P
+echo 2-3 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "isolating 2-3 is accepted" isolated "$(cat $P/cpuset.cpus.partition)"
+eq "nohz_full shows 2-3" 2-3 "$(cat $NOHZ)"
+eq "tick and rcu housekeeping lose 2-3" "tick=0-1,4-7 rcu=0-1,4-7" "tick=$(hk tick) rcu=$(hk rcu)"
+eq "sysfs isolated shows 2-3" 2-3 "$(cat $SYSISO)"
+eq "the rcuo kthreads leave 2-3" "0-1,4-7 " "$(rcuo_affinity)"
+tick "one busy task on isolated CPU 3: the tick stops (10 s)" 10 le 25 $(busy_loc 3 10 $P)
+tick "a busy housekeeping CPU 4 keeps ticking at HZ (5 s)" 5 ge 600 $(busy_loc 4 5 $CG)
+
+echo member >$P/cpuset.cpus.partition
+eq "release: nohz_full is empty again" "" "$(cat $NOHZ)"
+eq "release restores the boot state" "$BOOT" "$(snapshot)"
+tick "released CPU 3 ticks at HZ again (10 s)" 10 ge 1250 $(busy_loc 3 10 $CG)
+
+# Timekeeping handoff: CPU 0 holds the duty from boot.
+echo 0-1 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "isolating 0-1, which holds the timekeeper, is accepted" "isolated 0-1" \
+	"$(cat $P/cpuset.cpus.partition) $(cat $NOHZ)"
+n5=$(idle_loc 2 4)
+ge "idle CPU 2 took the timekeeping duty: it keeps its tick (4 s)" "$n5" 600
+tick "one busy task on the former timekeeper CPU 0: the tick stops (10 s)" 10 le 25 $(busy_loc 0 10 $P)
+t0=$(cut -d' ' -f1 /proc/uptime)
+sleep 2
+t1=$(cut -d' ' -f1 /proc/uptime)
+ok $(awk -v a="$t0" -v b="$t1" 'BEGIN { print !(b - a >= 1.9 && b - a < 4) }') \
+	"time goes on after the handoff (sleep 2 took $t0 -> $t1)"
+echo member >$P/cpuset.cpus.partition
+eq "release of 0-1 restores the boot state" "$BOOT" "$(snapshot)"
+
+# Refusal: isolating every CPU.
+echo "$ALL" >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+case "$(cat $P/cpuset.cpus.partition)" in "isolated invalid"*) r=0 ;; *) r=1 ;; esac
+ok $r "isolating every CPU is invalid ($(cat $P/cpuset.cpus.partition))"
+eq "and changes nothing" "$BOOT" "$(snapshot)"
+echo member >$P/cpuset.cpus.partition
+echo 2-3 >$P/cpuset.cpus
+
+# CPU hotplug of an isolated CPU.
+echo isolated >$P/cpuset.cpus.partition
+echo 0 >/sys/devices/system/cpu/cpu3/online
+# As with a boot-time nohz_full= list, an offline CPU keeps its nohz_full bit.
+eq "offline isolated CPU 3 stays in the partition and nohz_full" "2-3 2-3" \
+	"$(cat $CG/cpuset.cpus.isolated) $(cat $NOHZ)"
+echo 1 >/sys/devices/system/cpu/cpu3/online
+eq "onlined, it is still nohz_full" 2-3 "$(cat $NOHZ)"
+eq "its rcuo kthreads stay off 2-3" "0-1,4-7 " "$(rcuo_affinity)"
+tick "and its tick stops again under one busy task (5 s)" 5 le 15 $(busy_loc 3 5 $P)
+echo 0 >/sys/devices/system/cpu/cpu0/online 2>/dev/null
+ok $((! $?)) "the timekeeper cannot be offlined while full dynticks runs"
+echo member >$P/cpuset.cpus.partition
+eq "hotplug left the boot state" "$BOOT" "$(snapshot)"
+
+# Fault injection at each of the 8 steps of an isolate, then of a release.
+BOOTHK=$(hkstate)
+for step in 1 2 3 4 5 6 7 8; do
+	echo $step >$FAIL
+	echo isolated >$P/cpuset.cpus.partition
+	s=$(hkstate)
+	echo 0 >$FAIL
+	echo member >$P/cpuset.cpus.partition
+	if [ "$s" = "$BOOTHK" ]; then ok 0 "isolate failing at step $step rolls back"
+	else ok 1 "isolate failing at step $step rolls back (got '$s')"; fi
+done
+echo isolated >$P/cpuset.cpus.partition
+ISO=$(hkstate)
+bad=
+for step in 1 2 3 4 5 6 7 8; do
+	echo $step >$FAIL
+	echo member >$P/cpuset.cpus.partition
+	s=$(hkstate)
+	echo 0 >$FAIL
+	echo isolated >$P/cpuset.cpus.partition
+	[ "$s" = "$ISO" ] || bad="$bad $step"
+done
+eq "release failing at each step keeps 2-3 isolated" "" "$bad"
+echo member >$P/cpuset.cpus.partition
+eq "fault injection left the boot state" "$BOOT" "$(snapshot)"
+
+# 1,000 isolate/release cycles.
+bad=0
+i=0
+while [ $i -lt 1000 ]; do
+	echo isolated >$P/cpuset.cpus.partition
+	[ "$(cat $NOHZ)" = 2-3 ] || bad=$((bad + 1))
+	echo member >$P/cpuset.cpus.partition
+	[ "$(cat $NOHZ)" = "" ] || bad=$((bad + 1))
+	i=$((i + 1))
+done
+eq "1,000 isolate/release cycles, nohz_full right every time" 0 "$bad"
+eq "and the boot state after them" "$BOOT" "$(snapshot)"
+tick "CPU 3 still ticks at HZ after the cycles (5 s)" 5 ge 600 $(busy_loc 3 5 $CG)
+rmdir $P
+exit $((fails != 0))
