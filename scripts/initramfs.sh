@@ -35,7 +35,9 @@ build() {
 	# The Rust harness, statically linked (glibc, crt-static).
 	(cd "$DHEI/harness" && CARGO_TARGET_DIR=$CACHE/target/harness RUSTFLAGS="-C target-feature=+crt-static" \
 		cargo build --locked --quiet --release --target x86_64-unknown-linux-gnu)
-	install -m 755 "$CACHE/target/harness/x86_64-unknown-linux-gnu/release/dhei-harness" "$r/dhei/"
+	for b in dhei-harness dhei-bench; do
+		install -m 755 "$CACHE/target/harness/x86_64-unknown-linux-gnu/release/$b" "$r/dhei/"
+	done
 	# Upstream selftest, unchanged, with its helper built from the same source.
 	install -m 755 "$UPSTREAM/test_cpuset_prs.sh" "$r/selftests/cgroup/"
 	gcc -static -O2 -o "$r/selftests/cgroup/wait_inotify" "$UPSTREAM/wait_inotify.c"

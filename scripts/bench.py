@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""./dhei bench: boot the same kernel three ways, one after the other, and compare.
+
+  off      cpuset_isolation=off, an isolated partition 2-3 (stock 6.12 behaviour)
+  boot     isolcpus=domain,managed_irq,2-3 nohz_full=2-3 rcu_nocbs=2-3 (boot-time isolation)
+  dynamic  nohz_full=dynamic, an isolated partition 2-3 (this project)
+
+Each boot runs dhei_bench.sh, which prints "BENCH key value" lines. Prints a table with the
+targets of issue 5, writes bench.json and bench.png next to the guest logs. Interrupt counts
+are the trustworthy signal under TCG; times are only compared within one boot (P2) or as a
+ratio of two boots of the same kernel on the same host (P4).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import guest  # noqa: E402
+
+MODES = [
+    ("off", "cpuset_isolation=off"),
+    ("boot", "isolcpus=domain,managed_irq,2-3 nohz_full=2-3 rcu_nocbs=2-3"),
+    ("dynamic", "nohz_full=dynamic"),
+]
+
+
+def run(args, mode, params):
+    ns = argparse.Namespace(mode="bench", kernel=args.kernel, initrd=args.initrd, smp=8,
+                            mem="1G", timeout=900, append="")
+    outdir = os.path.join(args.outdir, mode)
+    console, results, elapsed, _, timed_out = guest.boot(ns, outdir, f"{params} dhei.bench={mode}")
+    tests, _, _, dmesg, done = guest.parse_results(guest.read(results))
+    t = tests.get("bench")
+    if timed_out or not done or not t or t[0] != 0:
+        sys.exit(f"bench: the {mode} boot did not complete; see {console} and {results}")
+    bad = [line for line in dmesg if guest.KERNEL_BAD.search(line)]
+    if bad:
+        sys.exit(f"bench: the {mode} boot logged kernel problems: {bad[:3]}")
+    vals = {}
+    for line in t[1]:
+        parts = line.split(None, 2)
+        if len(parts) >= 2 and parts[0] == "BENCH":
+            vals[parts[1]] = parts[2] if len(parts) == 3 else ""
+    print(f"bench: {mode:8} ({params}): booted and measured in {elapsed:.0f}s")
+    return vals
+
+
+def num(v, k):
+    return int(v[k])
+
+
+def plot(path, r):
+    try:
+        import matplotlib
+    except ImportError:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "python3-matplotlib"], check=True,
+                       stdout=subprocess.DEVNULL)
+        import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    modes = [m for m, _ in MODES]
+    fig, ax = plt.subplots(1, 4, figsize=(16, 4))
+    ax[0].bar(modes, [r["p1_irqs"][m] for m in modes], color=["grey", "tab:blue", "tab:green"])
+    ax[0].set_yscale("symlog")
+    ax[0].set_title("P1: interrupts on busy isolated CPU 3, 10 s")
+    p2 = ["isolate", "release", "offline", "online"]
+    ax[1].bar(p2, [r["p2_us"]["dynamic"][k] / 1000 for k in p2],
+              color=["tab:green", "tab:green", "grey", "grey"])
+    ax[1].set_title("P2: dynamic boot, ms (CPUs 2-3)")
+    ax[2].bar(modes, [r["p3_irqs"][m] for m in modes], color=["grey", "tab:blue", "tab:green"])
+    ax[2].set_title("P3: CPU 3 interrupts, 20 partitions 4-5")
+    ax[3].bar(modes, [r["p4_ns"][m] for m in modes], color=["grey", "tab:blue", "tab:green"])
+    ax[3].set_title("P4: getppid() ns on CPU 1")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--outdir", required=True)
+    args = ap.parse_args()
+    v = {m: run(args, m, p) for m, p in MODES}
+    for m in v:
+        if num(v[m], "p1_busy_ticks") < 900:
+            sys.exit(f"bench: the busy task of the {m} boot did not run on CPU 3: "
+                     f"{v[m]['p1_busy_ticks']} of 1000 ticks busy")
+    for m in ("off", "dynamic"):
+        if v[m].get("partition") != "isolated":
+            sys.exit(f"bench: the {m} boot has no isolated partition: {v[m].get('partition')}")
+    r = {
+        "p1_irqs": {m: num(v[m], "p1_irqs") for m in v},
+        "p1_loc": {m: num(v[m], "p1_loc") for m in v},
+        "p1_rows_after": {m: v[m]["p1_rows_after"] for m in v},
+        "p3_irqs": {m: num(v[m], "p3_irqs") for m in v},
+        "p4_ns": {m: num(v[m], "getppid_ns") for m in v},
+        "p2_us": {m: {k: num(v[m], f"p2_{k}_us") for k in ("isolate", "release", "offline", "online")}
+                  for m in ("off", "dynamic")},
+        "nohz_full": {m: v[m]["nohz_full"] for m in v},
+    }
+    p1, p3, p4 = r["p1_irqs"], r["p3_irqs"], r["p4_ns"]
+    d2 = r["p2_us"]["dynamic"]
+    cycle = d2["offline"] + d2["online"]
+    r["ratios"] = {
+        "p1_off_over_dynamic": p1["off"] / max(p1["dynamic"], 1),
+        "p2_isolate_over_hotplug_cycle": d2["isolate"] / cycle,
+        "p2_release_over_hotplug_cycle": d2["release"] / cycle,
+        "p4_dynamic_over_off": p4["dynamic"] / p4["off"],
+        "p4_boot_over_off": p4["boot"] / p4["off"],
+    }
+    x = r["ratios"]
+    targets = [
+        ("P1 dynamic <= boot-time + 1", p1["dynamic"] <= p1["boot"] + 1),
+        ("P1 off / dynamic >= 50", x["p1_off_over_dynamic"] >= 50),
+        ("P2 isolate <= 1/5 hotplug cycle", x["p2_isolate_over_hotplug_cycle"] <= 0.2),
+        ("P2 release <= 1/5 hotplug cycle", x["p2_release_over_hotplug_cycle"] <= 0.2),
+        ("P3 dynamic = 0", p3["dynamic"] == 0),
+        ("P4 dynamic <= 1.03 x off", x["p4_dynamic_over_off"] <= 1.03),
+    ]
+    r["targets"] = {name: ok for name, ok in targets}
+
+    print()
+    print("| Measure | off | boot-time | dynamic |")
+    print("|---|---|---|---|")
+    print(f"| P1 interrupts on busy CPU 3 in 10 s (LOC) | {p1['off']} ({r['p1_loc']['off']}) | "
+          f"{p1['boot']} ({r['p1_loc']['boot']}) | {p1['dynamic']} ({r['p1_loc']['dynamic']}) |")
+    for k in ("isolate", "release", "offline", "online"):
+        label = {"isolate": "P2 partition write: isolate 2-3", "release": "P2 partition write: release 2-3",
+                 "offline": "P2 hotplug: offline 2-3", "online": "P2 hotplug: online 2-3"}[k]
+        print(f"| {label} (ms) | {r['p2_us']['off'][k] / 1000:.1f} | - | {d2[k] / 1000:.1f} |")
+    print(f"| P3 interrupts on CPU 3, 20 partitions created and destroyed | {p3['off']} | "
+          f"{p3['boot']} | {p3['dynamic']} |")
+    print(f"| P4 getppid() on CPU 1 (ns) | {p4['off']} | {p4['boot']} | {p4['dynamic']} |")
+    print()
+    print(f"P1 off/dynamic {x['p1_off_over_dynamic']:.0f}x; P2 isolate/cycle "
+          f"{x['p2_isolate_over_hotplug_cycle']:.3f}, release/cycle {x['p2_release_over_hotplug_cycle']:.3f}; "
+          f"P4 dynamic/off {x['p4_dynamic_over_off']:.3f}, boot/off {x['p4_boot_over_off']:.3f}")
+    for name, ok in targets:
+        print(f"  {'met   ' if ok else 'MISSED'} {name}")
+    with open(os.path.join(args.outdir, "bench.json"), "w") as f:
+        json.dump(r, f, indent=1)
+    plot(os.path.join(args.outdir, "bench.png"), r)
+    print(f"bench: {args.outdir}/bench.json, {args.outdir}/bench.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
