@@ -35,7 +35,17 @@ def boot(args, outdir, extra="", only=""):
     append = f"console=ttyS0 log_buf_len=8M sched_verbose dhei.mode={args.mode} panic=-1 {args.append} {extra}".strip()
     if only:
         append += f" dhei.only={only}"
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-smp", str(args.smp), "-m", args.mem,
+    # dhei.numa=2: two NUMA nodes, the first half of the CPUs and of the memory on node 0,
+    # one socket each (CPUs of one last-level cache must share a node).
+    numa, smp = [], str(args.smp)
+    if "dhei.numa=2" in extra.split():
+        half = args.smp // 2
+        smp = f"{args.smp},sockets=2,cores={half},threads=1"
+        size = int(args.mem.rstrip("G")) * 512
+        for n, cpus in ((0, f"0-{half - 1}"), (1, f"{half}-{args.smp - 1}")):
+            numa += ["-object", f"memory-backend-ram,id=m{n},size={size}M",
+                     "-numa", f"node,nodeid={n},cpus={cpus},memdev=m{n}"]
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-smp", smp, "-m", args.mem, *numa,
            "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
            "-display", "none", "-monitor", "none", "-no-reboot",
            "-serial", f"file:{console}", "-serial", f"file:{results}"]

@@ -63,6 +63,16 @@ int cpuset_isolation_check(const struct cpumask *isolated,
  */
 bool cpuset_isolation_keep_affinity(struct task_struct *task);
 
+/*
+ * The affinity that cpuset gives @task, a task of the top cpuset, when
+ * partitions change. Returns false to leave @task alone (a kthread whose
+ * affinity a user set). Otherwise @new_cpus, the CPUs outside partitions, may
+ * be narrowed to the task's preferred CPUs: kswapd and kcompactd prefer their
+ * node's CPUs while some of them are left.
+ */
+bool cpuset_isolation_kthread_affinity(struct task_struct *task,
+				       struct cpumask *new_cpus);
+
 /* cpuset.housekeeping: one "type cpulist" line per housekeeping type. */
 int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
 
@@ -76,6 +86,12 @@ u32 cpuset_isolation_take_fail_step(void);
 static inline bool cpuset_isolation_keep_affinity(struct task_struct *task)
 {
 	return false;
+}
+
+static inline bool cpuset_isolation_kthread_affinity(struct task_struct *task,
+						     struct cpumask *new_cpus)
+{
+	return true;
 }
 
 static inline int cpuset_isolation_check(const struct cpumask *isolated,

@@ -7,6 +7,8 @@
 #include <linux/cpuset_isolation.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/isolation.h>
@@ -53,6 +55,53 @@ bool cpuset_isolation_keep_affinity(struct task_struct *task)
 		return false;
 	/* Only NULL or not matters; a concurrent change is seen next time. */
 	return data_race(task->user_cpus_ptr);
+}
+
+/*
+ * The node whose kswapd or kcompactd @task is, or NUMA_NO_NODE. The pgdat
+ * pointers change only when those threads start or stop (memory hotplug); a
+ * racy look can at worst miss a thread that is starting, which then sets its
+ * node affinity itself.
+ */
+static int kthread_node(struct task_struct *task)
+{
+	int nid;
+
+	if (!(task->flags & (PF_KSWAPD | PF_KCOMPACTD)))
+		return NUMA_NO_NODE;
+	for_each_node_state(nid, N_MEMORY) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		/* Only compared, never dereferenced: see above. */
+		if (data_race(pgdat->kswapd) == task)
+			return nid;
+#ifdef CONFIG_COMPACTION
+		/* Only compared, never dereferenced: see above. */
+		if (data_race(pgdat->kcompactd) == task)
+			return nid;
+#endif
+	}
+	return NUMA_NO_NODE;
+}
+
+bool cpuset_isolation_kthread_affinity(struct task_struct *task,
+				       struct cpumask *new_cpus)
+{
+	const struct cpumask *node_cpus;
+	int nid;
+
+	if (cpuset_isolation_keep_affinity(task))
+		return false;
+	if (isolation_off || !IS_ENABLED(CONFIG_NUMA))
+		return true;
+	nid = kthread_node(task);
+	if (nid == NUMA_NO_NODE)
+		return true;
+	/* The node mask, or every CPU outside partitions when none of it is left. */
+	node_cpus = cpumask_of_node(nid);
+	if (cpumask_intersects(new_cpus, node_cpus))
+		cpumask_and(new_cpus, new_cpus, node_cpus);
+	return true;
 }
 
 /* The kernel's live masks, not the state machine's idea of them. */

@@ -68,7 +68,7 @@ ge() { # description value limit
 }
 
 echo "TAP version 13"
-echo "1..42"
+echo "1..43"
 
 echo +cpuset >$CG/cgroup.subtree_control
 eq "features: domain, rcu and tick on, managed_irq unavailable" \
@@ -122,6 +122,8 @@ echo isolated >$P/cpuset.cpus.partition
 case "$(cat $P/cpuset.cpus.partition)" in "isolated invalid"*) r=0 ;; *) r=1 ;; esac
 ok $r "isolating every CPU is invalid ($(cat $P/cpuset.cpus.partition))"
 eq "and changes nothing" "$BOOT" "$(snapshot)"
+dmesg | grep -q "cpuset_isolation: isolating $ALL refused: timekeeping CPU [0-9]* has no housekeeping successor"
+ok $? "the refusal names the timekeeper without a successor"
 echo member >$P/cpuset.cpus.partition
 echo 2-3 >$P/cpuset.cpus
 

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot with two NUMA nodes (QEMU: CPUs 0-3 on node 0, 4-7 on node 1). Stock 6.12 re-affines
+# kswapd and kcompactd to every CPU outside partitions when partitions change, and they lose
+# their node for good. Here they keep their node's CPUs outside partitions, fall back to all
+# CPUs outside partitions when none of their node's is left, and return to their node on
+# release; a kswapd pinned by a user stays pinned. Prints TAP.
+
+. "$(dirname "$0")/tap.sh"
+
+CG=/sys/fs/cgroup
+P=$CG/rt
+
+pid() { for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"; done; }
+aff() { awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(pid "$1")/status"; }
+state() { printf '%s ' "$(aff kswapd0)" "$(aff kswapd1)" "$(aff kcompactd0)" "$(aff kcompactd1)"; }
+
+echo "TAP version 13"
+echo "1..10"
+echo +cpuset >$CG/cgroup.subtree_control
+eq "two nodes: 0-3 and 4-7" "0-3 4-7" \
+	"$(cat /sys/devices/system/node/node0/cpulist) $(cat /sys/devices/system/node/node1/cpulist)"
+eq "at boot kswapd and kcompactd run on their node" "0-3 4-7 0-3 4-7 " "$(state)"
+
+mkdir $P
+echo 2-3 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "isolating 2-3 is accepted" isolated "$(cat $P/cpuset.cpus.partition)"
+eq "node 0's threads keep 0-1, node 1's stay on 4-7" "0-1 4-7 0-1 4-7 " "$(state)"
+echo member >$P/cpuset.cpus.partition
+eq "release: back to their nodes, not to every CPU" "0-3 4-7 0-3 4-7 " "$(state)"
+
+echo 0-3 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "isolating all of node 0 is accepted" isolated "$(cat $P/cpuset.cpus.partition)"
+eq "node 0's threads fall back to the CPUs outside partitions" "4-7 4-7 4-7 4-7 " "$(state)"
+echo member >$P/cpuset.cpus.partition
+eq "release: node 0's threads return to 0-3" "0-3 4-7 0-3 4-7 " "$(state)"
+
+taskset -pc 1 "$(pid kswapd0)" >/dev/null
+echo 0-1 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "a kswapd pinned by a user to an isolated CPU stays there" "1 2-3" \
+	"$(aff kswapd0) $(aff kcompactd0)"
+echo member >$P/cpuset.cpus.partition
+eq "and keeps the user's CPU on release" "1 0-3" "$(aff kswapd0) $(aff kcompactd0)"
+rmdir $P
+
+exit $((fails != 0))
