@@ -8,7 +8,7 @@
 
 CG=/sys/fs/cgroup
 P=$CG/demo_rt
-KTHREADS="kthreadd rcu_preempt rcu_sched kswapd0 kcompactd0 rcuog/0 rcuop/2"
+KTHREADS="kthreadd rcu_preempt rcu_sched kswapd0 kcompactd0 rcuog/0 rcuos/2 rcuop/2"
 
 pid_of() { # exact comm
 	for d in /proc/[0-9]*; do
@@ -32,7 +32,7 @@ snapshot() {
 		echo "unbound workqueue cpumask|$(val /sys/devices/virtual/workqueue/cpumask)"
 		echo "watchdog_cpumask|$(val /proc/sys/kernel/watchdog_cpumask)"
 		if [ -r $CG/cpuset.isolation.features ]; then
-			while read -r f st; do echo "feature $f|$st"; done <$CG/cpuset.isolation.features
+			while read -r f st; do echo "feature $f|${st%% *}"; done <$CG/cpuset.isolation.features
 		fi
 		if [ -r $CG/cpuset.housekeeping ]; then
 			while read -r t l; do echo "housekeeping $t|${l:-(empty)}"; done <$CG/cpuset.housekeeping
