@@ -136,16 +136,14 @@ static inline int tick_nohz_full_timekeeper(void)
 /* RCU callbacks of isolated CPUs, offloaded since boot: kernel/rcu/tree_nocb.h. */
 #ifdef CONFIG_RCU_NOCB_CPU
 bool rcu_nocb_all_offloaded(void);
-int rcu_nocb_isolate_cpus(const struct cpumask *isolated,
-			  const struct cpumask *allowed);
+int rcu_nocb_isolate_cpus(const struct cpumask *isolated);
 #else
 static inline bool rcu_nocb_all_offloaded(void)
 {
 	return false;
 }
 
-static inline int rcu_nocb_isolate_cpus(const struct cpumask *isolated,
-					const struct cpumask *allowed)
+static inline int rcu_nocb_isolate_cpus(const struct cpumask *isolated)
 {
 	return cpumask_empty(isolated) ? 0 : -EOPNOTSUPP;
 }

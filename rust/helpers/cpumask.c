@@ -57,8 +57,7 @@ int rust_helper_cpuset_hk_timekeeper(void)
 	return tick_nohz_full_timekeeper();
 }
 
-int rust_helper_cpuset_hk_rcu_nocb_isolate(const struct cpumask *isolated,
-					   const struct cpumask *allowed)
+int rust_helper_cpuset_hk_rcu_nocb_isolate(const struct cpumask *isolated)
 {
-	return rcu_nocb_isolate_cpus(isolated, allowed);
+	return rcu_nocb_isolate_cpus(isolated);
 }

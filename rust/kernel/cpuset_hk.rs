@@ -302,14 +302,13 @@ pub fn tmigr_isolate(isolated: &Cpumask, _cpus: &CpusReadLocked) -> Result {
     to_result(unsafe { bindings::cpuset_hk_tmigr_isolate(isolated.as_raw()) })
 }
 
-/// Keeps RCU callback work off the CPUs in `isolated`: their callbacks must be offloaded since
-/// boot (`rcu_nocbs=all` or `nohz_full=dynamic`); the `rcuog`/`rcuo` kthreads that invoke them
-/// move to `allowed`, except those whose affinity a user set. Fails with `EOPNOTSUPP` if a CPU
-/// of `isolated` is not offloaded.
-pub fn rcu_nocb_isolate(isolated: &Cpumask, allowed: &Cpumask, _cpus: &CpusReadLocked) -> Result {
-    // SAFETY: Both masks are valid and only read, and the caller holds `cpus_read_lock()` as
-    // the function requires.
-    to_result(unsafe { bindings::cpuset_hk_rcu_nocb_isolate(isolated.as_raw(), allowed.as_raw()) })
+/// Checks that RCU callbacks can stay off the CPUs in `isolated`: they must be offloaded since
+/// boot (`rcu_nocbs=all` or `nohz_full=dynamic`), `EOPNOTSUPP` otherwise. The `rcuog`/`rcuo`
+/// kthreads that invoke them are unbound kthreads of the top cpuset, which cpuset re-affines.
+pub fn rcu_nocb_isolate(isolated: &Cpumask, _cpus: &CpusReadLocked) -> Result {
+    // SAFETY: `isolated` is a valid mask that the function only reads, and the caller holds
+    // `cpus_read_lock()` as the function requires.
+    to_result(unsafe { bindings::cpuset_hk_rcu_nocb_isolate(isolated.as_raw()) })
 }
 
 /// Makes the CPUs in `isolated` full dynticks (`nohz_full`) and gives every other CPU its

@@ -87,11 +87,9 @@ fn apply(
         // after this call (keeping kthread affinities set by a user, see glue.c), so these
         // steps have nothing to do here.
         StepKind::SchedDomains | StepKind::Kthreads => Ok(()),
-        // Callbacks are offloaded since boot; their kthreads leave the isolated CPUs.
-        StepKind::RcuNocb => {
-            let allowed = snap.boot[HkType::Rcu.index()].andnot(isolated);
-            cpuset_hk::rcu_nocb_isolate(&*to_mask(isolated)?, &*to_mask(&allowed)?, cpus)
-        }
+        // Callbacks are offloaded since boot; their rcuog/rcuo kthreads are re-affined by
+        // cpuset with the other kthreads of the top cpuset.
+        StepKind::RcuNocb => cpuset_hk::rcu_nocb_isolate(&*to_mask(isolated)?, cpus),
         // Hands the timekeeping duty over first if its holder is isolated.
         StepKind::Tick => cpuset_hk::tick_nohz_full_isolate(&*to_mask(isolated)?, cpus),
         // Not available, so never planned.
