@@ -9,6 +9,7 @@ when the kernel log holds a warning, BUG, Oops, lockdep report or RCU stall.
 import argparse
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -24,15 +25,29 @@ KUNIT_CASE = re.compile(r"^\s+(not ok|ok) \d+ (\S+)", re.M)
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 
-def boot(args, outdir, extra="", only=""):
+# A guest whose result port has been silent this long is hung: the guest's init writes a
+# heartbeat every 10 s while its tests run.
+SILENCE = 120
+
+
+def boot(args, outdir, extra="", only="", deadline=None):
+    """Boot once; return (console, results, seconds, qemu rc, timed_out).
+
+    The run ends at `deadline` seconds (args.timeout by default) or after SILENCE seconds
+    without output on the result port. A hung guest then gets an NMI, which panics it
+    (unknown_nmi_panic) and prints every task's stack (panic_print=1) on the console
+    before it is killed, so that a silent freeze is shown, not only reported.
+    """
     os.makedirs(outdir, exist_ok=True)
     console = os.path.join(outdir, "console.log")
     results = os.path.join(outdir, "results.log")
-    for f in (console, results):
+    monitor = os.path.join(outdir, "monitor.sock")
+    for f in (console, results, monitor):
         if os.path.exists(f):
             os.unlink(f)
     # sched_verbose publishes /sys/kernel/debug/sched/domains, which the selftests check.
-    append = f"console=ttyS0 log_buf_len=8M sched_verbose dhei.mode={args.mode} panic=-1 {args.append} {extra}".strip()
+    append = (f"console=ttyS0 log_buf_len=8M sched_verbose dhei.mode={args.mode} panic=-1 "
+              f"unknown_nmi_panic panic_print=1 {args.append} {extra}").strip()
     if only:
         append += f" dhei.only={only}"
     # dhei.numa=2: two NUMA nodes, the first half of the CPUs and of the memory on node 0,
@@ -47,15 +62,45 @@ def boot(args, outdir, extra="", only=""):
                      "-numa", f"node,nodeid={n},cpus={cpus},memdev=m{n}"]
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-smp", smp, "-m", args.mem, *numa,
            "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
-           "-display", "none", "-monitor", "none", "-no-reboot",
+           "-display", "none", "-monitor", f"unix:{monitor},server=on,wait=off", "-no-reboot",
            "-serial", f"file:{console}", "-serial", f"file:{results}"]
+    deadline = deadline or args.timeout
     t0 = time.time()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    timed_out = False
+    last, last_size = t0, -1
+    while proc.poll() is None:
+        time.sleep(2)
+        now = time.time()
+        size = os.path.getsize(results) if os.path.exists(results) else 0
+        if size != last_size:
+            last, last_size = now, size
+        why = ("deadline" if now - t0 > deadline else
+               "silence" if now - last > SILENCE else None)
+        if why:
+            timed_out = True
+            print(f"guest: {why}: no result for {now - last:.0f}s after {now - t0:.0f}s;"
+                  " sending an NMI to show the tasks")
+            nmi(monitor)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            break
+    return console, results, time.time() - t0, proc.returncode, timed_out
+
+
+def nmi(monitor):
+    """Inject an NMI into every vCPU through the QEMU monitor."""
     try:
-        rc = subprocess.run(cmd, timeout=args.timeout, stdin=subprocess.DEVNULL).returncode
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        rc, timed_out = None, True
-    return console, results, time.time() - t0, rc, timed_out
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(monitor)
+            sock.sendall(b"nmi\n")
+            time.sleep(1)
+    except OSError as e:
+        print(f"guest: cannot reach the QEMU monitor: {e}")
 
 
 def read(path):
@@ -88,14 +133,15 @@ def parse_results(text):
     return tests, order, cur, dmesg, done
 
 
-def entries():
-    """(name, kind, boot args) of every test in scripts/guest/tests.list, in order."""
+def entries(with_timeout=False):
+    """(name, kind, boot args[, timeout]) of every test in scripts/guest/tests.list, in order."""
     out = []
     with open(os.path.join(os.path.dirname(__file__), "guest", "tests.list")) as f:
         for line in f:
             parts = line.split()
             if parts and not parts[0].startswith("#"):
-                out.append((parts[0], parts[1], "" if parts[3] == "-" else parts[3].replace(",", " ")))
+                e = (parts[0], parts[1], "" if parts[3] == "-" else parts[3].replace(",", " "))
+                out.append(e + (int(parts[2]),) if with_timeout else e)
     return out
 
 
@@ -189,7 +235,7 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
     if timed_out or not done:
         problems.append("guest did not finish" + (f" within {args.timeout}s" if timed_out else ""))
         print("last console lines:")
-        for line in ctext.splitlines()[-25:]:
+        for line in ctext.splitlines()[-25 if not timed_out else -400:]:
             print(f"    {line}")
     bad = sorted({l for l in dmesg + ctext.splitlines() if KERNEL_BAD.search(l)})
     if bad:
@@ -221,15 +267,19 @@ def main():
         passed, failed = judge(args, [], False, *boot(args, args.outdir))
     else:
         # One boot per distinct set of extra kernel parameters, in tests.list order.
-        groups = {}
-        for name, _, extra in entries():
+        groups, budget = {}, {}
+        for name, _, extra, t in entries(with_timeout=True):
             if not args.only or name == args.only:
                 groups.setdefault(extra, []).append(name)
+                budget[extra] = budget.get(extra, 0) + t
         for i, (extra, names) in enumerate(groups.items()):
             if extra:
                 print(f"guest: boot with {extra}")
             outdir = args.outdir if i == 0 else f"{args.outdir}-{i}"
-            p, f = judge(args, names, True, *boot(args, outdir, extra, ",".join(names)))
+            # Each test is killed by the guest at its own timeout; the boot gets their sum
+            # plus time to boot and dump the log.
+            run = boot(args, outdir, extra, ",".join(names), deadline=budget[extra] + 180)
+            p, f = judge(args, names, True, *run)
             passed, failed = passed + p, failed + f
     if args.summary_file:
         with open(args.summary_file, "w") as f:
