@@ -4,7 +4,10 @@
 # Boot with nohz_full=4-7: CPUs 0-3 are the only timer/wq/kthread/misc housekeeping CPUs.
 # An isolated partition may take some of them, but never all: that request is refused before
 # cpuset commits anything ("isolated invalid (...)"), for local and remote partitions, and
-# nothing changes. Prints TAP.
+# nothing changes. Also: CPU hotplug may not take the last online CPU of a housekeeping mask
+# that a partition changed; a partition that becomes valid through a CPU list change is
+# checked too, and never blocks the release of another partition; a user's affinity on
+# kthreadd is intersected with the CPUs outside partitions, as in stock 6.12. Prints TAP.
 
 . "$(dirname "$0")/tap.sh"
 
@@ -15,6 +18,7 @@ WQ=/sys/devices/virtual/workqueue/cpumask
 hk() { awk -v t="$1" '$1 == t { print $2 }' $HK; }
 hks() { for t in timer wq kthread misc sched domain tick rcu; do printf '%s=%s ' $t "$(hk $t)"; done; }
 snapshot() { cat $HK $CG/cpuset.cpus.isolated $WQ | tr '\n' ' '; }
+allowed() { awk '/^Cpus_allowed_list/ { print $2 }' /proc/$1/status; }
 invalid() { # description partition-file
 	case "$(cat "$2")" in
 	"isolated invalid"*housekeeping*) ok 0 "$1" ;;
@@ -23,7 +27,6 @@ invalid() { # description partition-file
 }
 
 echo "TAP version 13"
-echo "1..22"
 
 echo +cpuset >$CG/cgroup.subtree_control
 eq "a nohz_full= list is not the opt-in: rcu and tick unavailable" \
@@ -86,4 +89,50 @@ invalid "a remote partition taking every timer CPU is invalid" $K/pod/ctr/cpuset
 eq "and changes nothing" "$BOOT" "$(snapshot)"
 rmdir $K/pod/ctr $K/pod $K
 
-exit $((fails != 0))
+# CPU hotplug may not empty a housekeeping mask that a partition changed.
+A=$CG/a
+mkdir $A
+echo 0-1 >$A/cpuset.cpus
+echo isolated >$A/cpuset.cpus.partition
+eq "isolating 0-1 leaves 2-3 as timer housekeeping" "isolated 2-3" \
+	"$(cat $A/cpuset.cpus.partition) $(hk timer)"
+echo 0 >/sys/devices/system/cpu/cpu2/online
+ok $? "offlining timer housekeeping CPU 2 is accepted"
+echo 0 >/sys/devices/system/cpu/cpu3/online 2>/dev/null
+ok $((! $?)) "offlining CPU 3, the last online timer housekeeping CPU, is refused"
+eq "CPU 3 stays online and timer housekeeping" "1 2-3" \
+	"$(cat /sys/devices/system/cpu/cpu3/online) $(hk timer)"
+dmesg | grep -q "Housekeeping: CPU 3 is the last online timer housekeeping CPU"
+ok $? "the refusal names the type"
+echo 1 >/sys/devices/system/cpu/cpu2/online
+ok $? "CPU 2 comes back online"
+
+# A partition made valid by a CPU list change is checked too, and a refusal never blocks
+# another partition's release.
+B=$CG/b
+mkdir $B
+echo 2-3 >$B/cpuset.cpus
+echo isolated >$B/cpuset.cpus.partition
+invalid "a second partition taking timer CPUs 2-3 is invalid" $B/cpuset.cpus.partition
+echo 2-3,5 >$B/cpuset.cpus
+invalid "changing its CPUs to 2-3,5 keeps it invalid" $B/cpuset.cpus.partition
+eq "timer housekeeping keeps 2-3" 2-3 "$(hk timer)"
+echo member >$A/cpuset.cpus.partition
+eq "releasing the first partition gives 0-1 back" "timer=0-3 domain=0-7" \
+	"timer=$(hk timer) domain=$(hk domain)"
+echo member >$B/cpuset.cpus.partition
+rmdir $A $B
+eq "the boot state after hotplug and the second partition" "$BOOT" "$(snapshot)"
+
+# A user's mask on kthreadd, which every later kthread inherits: stock 6.12 intersects it
+# with the CPUs outside partitions.
+taskset -p ff 2 >/dev/null
+mkdir $A
+echo 2-3 >$A/cpuset.cpus
+echo isolated >$A/cpuset.cpus.partition
+eq "kthreadd with a user mask of 0-7 leaves isolated 2-3" 0-1,4-7 "$(allowed 2)"
+echo member >$A/cpuset.cpus.partition
+eq "and gets 0-7 back on release" 0-7 "$(allowed 2)"
+rmdir $A
+
+done_testing
