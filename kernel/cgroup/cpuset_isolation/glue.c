@@ -32,18 +32,6 @@ bool cpuset_isolation_disabled(void)
 	return isolation_off;
 }
 
-static const char *const hk_type_names[HK_TYPE_MAX] = {
-	[HK_TYPE_TIMER]		= "timer",
-	[HK_TYPE_RCU]		= "rcu",
-	[HK_TYPE_MISC]		= "misc",
-	[HK_TYPE_SCHED]		= "sched",
-	[HK_TYPE_TICK]		= "tick",
-	[HK_TYPE_DOMAIN]	= "domain",
-	[HK_TYPE_WQ]		= "wq",
-	[HK_TYPE_MANAGED_IRQ]	= "managed_irq",
-	[HK_TYPE_KTHREAD]	= "kthread",
-};
-
 /*
  * A user's sched_setaffinity() on a kthread sets user_cpus_ptr (under
  * pi_lock; a racy look is enough to decide). Such a kthread stays where the
@@ -111,7 +99,7 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v)
 
 	rcu_read_lock();
 	for (type = 0; type < HK_TYPE_MAX; type++)
-		seq_printf(sf, "%s %*pbl\n", hk_type_names[type],
+		seq_printf(sf, "%s %*pbl\n", housekeeping_type_name(type),
 			   cpumask_pr_args(housekeeping_cpumask(type)));
 	rcu_read_unlock();
 	return 0;
