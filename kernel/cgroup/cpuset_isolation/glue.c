@@ -95,6 +95,7 @@ bool cpuset_isolation_kthread_affinity(struct task_struct *task,
 /* The kernel's live masks, not the state machine's idea of them. */
 int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v)
 {
+	int tk = tick_nohz_full_timekeeper();
 	enum hk_type type;
 
 	rcu_read_lock();
@@ -102,6 +103,16 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v)
 		seq_printf(sf, "%s %*pbl\n", housekeeping_type_name(type),
 			   cpumask_pr_args(housekeeping_cpumask(type)));
 	rcu_read_unlock();
+	/*
+	 * With full dynticks the duty stays with one CPU, which keeps its
+	 * tick; otherwise it wanders to whichever CPU is not idle.
+	 */
+	if (!tick_nohz_full_enabled())
+		return 0;
+	seq_puts(sf, "timekeeping");
+	if (tk >= 0)
+		seq_printf(sf, " %d", tk);
+	seq_putc(sf, '\n');
 	return 0;
 }
 
