@@ -11,7 +11,9 @@
 //! core gives ([`plan::Plan::isolated_after`]); the undo of a step re-establishes the set that
 //! held before it ([`plan::Plan::isolated_before`]).
 
-use crate::plan::{self, CpuSet, Features, HkType, Refusal, Request, Snapshot, StepKind, HK_TYPES};
+use crate::plan::{
+    self, CpuSet, Direction, Features, HkType, Refusal, Request, Snapshot, StepKind, HK_TYPES,
+};
 use kernel::cpuset_hk::{self, Cpumask, CpusReadLocked, CPUMASK_WORDS};
 use kernel::prelude::*;
 
@@ -138,6 +140,11 @@ pub(crate) fn check(isolated: &Cpumask, adding: &Cpumask) -> Result {
 }
 
 /// Makes the housekeeping state follow `isolated`, the CPUs of all isolated partitions.
+///
+/// A release is always applied. When the new set is refused (cpuset reached here on a path
+/// it did not check first), the CPUs that left are still released and the refusal is
+/// returned. A failing release step is logged and the release goes on with the next step;
+/// only a failing isolate step rolls back, and only the isolate steps completed before it.
 pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
     if cpuset_hk::isolation_disabled() {
         // Stock 6.12: only unbound workqueues follow isolated partitions.
@@ -145,30 +152,58 @@ pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
     }
     let snap = boot_snapshot()?;
     let current = applied(&snap)?;
-    let plan = plan_for(&snap, &current, to_set(isolated))?;
+    let wanted = to_set(isolated);
+    match plan_for(&snap, &current, wanted) {
+        Ok(plan) => run(&plan, &snap, cpus),
+        Err(refused) => {
+            // Releasing only adds housekeeping CPUs: such a plan is never refused.
+            let plan = plan_for(&snap, &current, wanted.and(&current))?;
+            run(&plan, &snap, cpus)?;
+            Err(refused)
+        }
+    }
+}
+
+/// Runs the steps of `plan`, see [`update`].
+fn run(
+    plan: &plan::Plan<CPUMASK_WORDS>,
+    snap: &Snapshot<CPUMASK_WORDS>,
+    cpus: &CpusReadLocked,
+) -> Result {
     let fail_at = cpuset_hk::take_fail_step() as usize;
-    let steps = plan.steps.as_slice();
-    for (i, step) in steps.iter().enumerate() {
+    let mut release_err = Ok(());
+    for (i, step) in plan.steps.iter().enumerate() {
         let res = if fail_at == i + 1 {
             Err(EIO)
         } else {
-            apply(step.kind, &plan.isolated_after(i), &snap, cpus)
+            apply(step.kind, &plan.isolated_after(i), snap, cpus)
         };
         let Err(err) = res else { continue };
+        if step.dir == Direction::Release {
+            pr_warn!(
+                "release step {} ({}) failed: {}; continuing\n",
+                i + 1,
+                step.kind.name(),
+                err.to_errno()
+            );
+            release_err = Err(err);
+            continue;
+        }
+        let undo = plan.steps.rollback_isolate(i);
         pr_warn!(
             "step {} ({} {:?}) failed: {}; undoing {} steps\n",
             i + 1,
             step.kind.name(),
             step.dir,
             err.to_errno(),
-            i
+            undo.len()
         );
-        for (undo, done) in plan.steps.rollback(i).iter().zip((0..i).rev()) {
-            if let Err(e) = apply(undo.kind, &plan.isolated_before(done), &snap, cpus) {
+        for (undo, done) in undo.iter().zip((0..i).rev()) {
+            if let Err(e) = apply(undo.kind, &plan.isolated_before(done), snap, cpus) {
                 pr_err!("undoing {} failed: {}\n", undo.kind.name(), e.to_errno());
             }
         }
         return Err(err);
     }
-    Ok(())
+    release_err
 }

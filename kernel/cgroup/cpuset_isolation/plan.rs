@@ -636,6 +636,25 @@ impl Steps {
     }
 }
 
+impl Steps {
+    /// Undo list when step `failed` failed: the undo of each isolate step completed before
+    /// it, in reverse order. Release steps are never undone: a release must always apply, so
+    /// the executor goes on past a failing release step instead. `failed` is clamped to
+    /// [`Steps::len`].
+    pub fn rollback_isolate(&self, failed: usize) -> Steps {
+        let done = self.as_slice().get(..failed).unwrap_or(self.as_slice());
+        let mut r = Steps::empty();
+        for s in done
+            .iter()
+            .rev()
+            .take_while(|s| s.dir == Direction::Isolate)
+        {
+            r.push(s.undo());
+        }
+        r
+    }
+}
+
 impl Default for Steps {
     fn default() -> Self {
         Steps::empty()

@@ -520,6 +520,36 @@ fn rollback() {
 }
 
 #[test]
+fn rollback_isolate_never_undoes_a_release() {
+    let sn = snap(8, S::range(0, 7), Features::ALL);
+    let cur = S::from_cpus(&[2]);
+    let parts = [S::from_cpus(&[4])];
+    // Releases CPU 2 (8 steps), then isolates CPU 4 (8 steps).
+    let p = plan(&sn, &cur, &req(&parts, S::range(0, 7), Features::ALL, None)).unwrap();
+    let s = p.steps.as_slice();
+    let first_isolate = s.iter().position(|x| x.dir == Direction::Isolate).unwrap();
+    assert!(first_isolate > 0);
+    // A failing release step undoes nothing, whatever completed before it.
+    for i in 0..=first_isolate {
+        assert!(p.steps.rollback_isolate(i).is_empty(), "failing step {i}");
+    }
+    // A failing isolate step undoes the isolate steps before it, in reverse, and no release.
+    let r = p.steps.rollback_isolate(first_isolate + 2);
+    assert_eq!(
+        r.as_slice(),
+        [s[first_isolate + 1].undo(), s[first_isolate].undo()]
+    );
+    let all = p.steps.rollback_isolate(100);
+    assert_eq!(all.len(), s.len() - first_isolate);
+    assert!(all.iter().all(|x| x.dir == Direction::Release));
+    // A plan that only isolates: the same as rollback().
+    let q = plan(&sn, &S::new(), &req(&parts, S::range(0, 7), Features::ALL, None)).unwrap();
+    for i in 0..=q.steps.len() {
+        assert_eq!(q.steps.rollback_isolate(i), q.steps.rollback(i));
+    }
+}
+
+#[test]
 fn wide_sets() {
     let boot = CpuSet::<2>::range(0, 99);
     let sn = Snapshot {
