@@ -42,16 +42,19 @@ int cpuset_isolation_features_show(struct seq_file *sf, void *v);
 
 /*
  * Bring the housekeeping state in line with @isolated, the CPUs of all isolated
- * partitions: plan, then apply the steps in order, undoing the completed ones
- * on failure. Called with cpus_read_lock() and cpuset_mutex held. Returns 0, or
- * a negative errno and nothing changed. Implemented in Rust.
+ * partitions: plan, then apply the steps in order. A failing isolate step
+ * undoes the isolate steps completed before it; a release always goes on, and
+ * is applied even when the isolation of new CPUs is refused. Called with
+ * cpus_read_lock() held and cpuset_mutex not held (the steps create kthreads),
+ * serialised by the caller. Returns 0 or a negative errno. Implemented in Rust.
  */
 int cpuset_isolation_update(const struct cpumask *isolated);
 
 /*
  * Validate, before cpuset commits anything, isolating @adding on top of
  * @isolated. Returns 0, or the negative errno of the refusal (whose reason is
- * logged). Same locking as cpuset_isolation_update(). Implemented in Rust.
+ * logged). Called with cpus_read_lock() and cpuset_mutex held. Implemented in
+ * Rust.
  */
 int cpuset_isolation_check(const struct cpumask *isolated,
 			   const struct cpumask *adding);

@@ -51,19 +51,20 @@ module! {
 
 struct CpusetIsolation;
 
-/// Called by cpuset, with `cpus_read_lock()` and `cpuset_mutex` held, whenever its set of
-/// isolated CPUs changed. Returns 0, or a negative errno and nothing changed.
+/// Called by cpuset, with `cpus_read_lock()` held, after its set of isolated CPUs changed.
+/// cpuset calls it after dropping `cpuset_mutex` (steps create kthreads, see
+/// `cpuset_update_isolation()`), under a mutex of its own that serialises the calls. Returns 0
+/// or a negative errno; see [`machine::update`] for what a failure leaves.
 ///
 /// # Safety
 ///
-/// `isolated` points to a valid `struct cpumask` for the duration of the call, and the caller
-/// holds `cpus_read_lock()` and `cpuset_mutex` (which serialises updates).
+/// `isolated` points to a valid `struct cpumask` that nobody changes for the duration of the
+/// call, the caller holds `cpus_read_lock()`, and calls are serialised.
 #[no_mangle]
 pub unsafe extern "C" fn cpuset_isolation_update(isolated: *const bindings::cpumask) -> i32 {
     // SAFETY: The caller guarantees that `cpus_read_lock()` is held during this call.
     let cpus = unsafe { CpusReadLocked::assume_held() };
-    // SAFETY: The caller guarantees the mask is valid for the call; cpuset_mutex keeps it
-    // unchanged.
+    // SAFETY: The caller guarantees the mask is valid and unchanged for the call.
     let isolated = unsafe { Cpumask::from_raw(isolated) };
     match machine::update(isolated, &cpus) {
         Ok(()) => 0,
