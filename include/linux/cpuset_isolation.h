@@ -60,16 +60,9 @@ int cpuset_isolation_check(const struct cpumask *isolated,
 			   const struct cpumask *adding);
 
 /*
- * Whether cpuset must leave the affinity of @task, a task of the top cpuset,
- * alone when partitions change: true for a kthread whose affinity a user set
- * (sched_setaffinity(), taskset).
- */
-bool cpuset_isolation_keep_affinity(struct task_struct *task);
-
-/*
  * The affinity that cpuset gives @task, a task of the top cpuset, when
  * partitions change. Returns false to leave @task alone (a kthread whose
- * affinity a user set). Otherwise @new_cpus, the CPUs outside partitions, may
+ * user-set affinity has no CPU in @new_cpus). Otherwise @new_cpus, the CPUs outside partitions, may
  * be narrowed to the task's preferred CPUs: kswapd and kcompactd prefer their
  * node's CPUs while some of them are left.
  */
@@ -86,11 +79,6 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
  */
 u32 cpuset_isolation_take_fail_step(void);
 #else
-static inline bool cpuset_isolation_keep_affinity(struct task_struct *task)
-{
-	return false;
-}
-
 static inline bool cpuset_isolation_kthread_affinity(struct task_struct *task,
 						     struct cpumask *new_cpus)
 {

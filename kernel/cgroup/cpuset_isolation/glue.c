@@ -33,16 +33,16 @@ bool cpuset_isolation_disabled(void)
 }
 
 /*
- * A user's sched_setaffinity() on a kthread sets user_cpus_ptr (under
- * pi_lock; a racy look is enough to decide). Such a kthread stays where the
- * user put it, also on an isolated CPU; its affinity is the user's business.
+ * Whether @task has an affinity set by a user (sched_setaffinity(), taskset)
+ * that has no CPU in @new_cpus. user_cpus_ptr is replaced and freed under
+ * pi_lock, so it is only looked at under that lock.
  */
-bool cpuset_isolation_keep_affinity(struct task_struct *task)
+static bool user_affinity_outside(struct task_struct *task,
+				  const struct cpumask *new_cpus)
 {
-	if (isolation_off || !(task->flags & PF_KTHREAD))
-		return false;
-	/* Only NULL or not matters; a concurrent change is seen next time. */
-	return data_race(task->user_cpus_ptr);
+	guard(raw_spinlock_irqsave)(&task->pi_lock);
+	return task->user_cpus_ptr &&
+	       !cpumask_intersects(task->user_cpus_ptr, new_cpus);
 }
 
 /*
@@ -78,9 +78,18 @@ bool cpuset_isolation_kthread_affinity(struct task_struct *task,
 	const struct cpumask *node_cpus;
 	int nid;
 
-	if (cpuset_isolation_keep_affinity(task))
+	if (isolation_off || !(task->flags & PF_KTHREAD))
+		return true;
+	/*
+	 * A kthread whose affinity a user set gets the part of @new_cpus the
+	 * user allowed, as in stock 6.12: set_cpus_allowed_ptr() intersects
+	 * with user_cpus_ptr. Where stock then falls back to all of @new_cpus,
+	 * the user's mask is kept: a kthread pinned to CPUs that all become
+	 * isolated stays there.
+	 */
+	if (user_affinity_outside(task, new_cpus))
 		return false;
-	if (isolation_off || !IS_ENABLED(CONFIG_NUMA))
+	if (!IS_ENABLED(CONFIG_NUMA))
 		return true;
 	nid = kthread_node(task);
 	if (nid == NUMA_NO_NODE)
