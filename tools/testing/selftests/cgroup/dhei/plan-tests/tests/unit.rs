@@ -543,7 +543,12 @@ fn rollback_isolate_never_undoes_a_release() {
     assert_eq!(all.len(), s.len() - first_isolate);
     assert!(all.iter().all(|x| x.dir == Direction::Release));
     // A plan that only isolates: the same as rollback().
-    let q = plan(&sn, &S::new(), &req(&parts, S::range(0, 7), Features::ALL, None)).unwrap();
+    let q = plan(
+        &sn,
+        &S::new(),
+        &req(&parts, S::range(0, 7), Features::ALL, None),
+    )
+    .unwrap();
     for i in 0..=q.steps.len() {
         assert_eq!(q.steps.rollback_isolate(i), q.steps.rollback(i));
     }
