@@ -23,9 +23,19 @@ JOBS=${JOBS:-$(nproc)}
 
 mkdir -p "$CACHE" "$DL" "$OUT"
 
-# The machine's Rust toolchain (rustup) builds bindgen and the host crates.
+# cargo builds bindgen and the host crates: the machine's own (rustup) if it is new enough,
+# else Debian's cargo-web unpacked beside rustc-web (scripts/setup.sh, stage "cargo").
 if ! command -v cargo >/dev/null && [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
 	export PATH="${HOME:-/root}/.cargo/bin:$PATH"
+fi
+# Debian 12's own cargo (0.66) is too old for the lock files here.
+cargo_usable() {
+	local v
+	v=$(cargo --version 2>/dev/null | awk '{ print $2 }') || return 1
+	[ -n "$v" ] && [ "$(printf '%s\n1.74.0\n' "$v" | sort -V | head -1)" = 1.74.0 ]
+}
+if ! cargo_usable && [ -x "$TC/bin/cargo" ]; then
+	export PATH="$TC/bin:$PATH"
 fi
 
 log() { printf '%s\n' "$*" >&2; }

@@ -57,13 +57,36 @@ EOW
 	log "rust toolchain: $("$TC/bin/rustc" --version)"
 }
 
+# Without a usable cargo on the machine (a fresh Debian 12 has none, or 0.66), unpack Debian's
+# cargo-web, which matches rustc-web, next to it; lib.sh then puts $TC/bin on PATH.
+cargo_web() {
+	if cargo_usable; then
+		log "cargo: $(command -v cargo) ($(cargo --version))"
+		return
+	fi
+	if [ ! -x "$TC/bin/cargo" ]; then
+		fetch_deb cargo-web "$RUST_WEB_VERSION"
+		dpkg -x "$(ls "$DL/cargo-web_"*.deb | tail -1)" "$TC"
+		for t in cargo cargo-clippy cargo-fmt; do
+			cat >"$TC/bin/$t" <<EOW
+#!/bin/sh
+PATH=$TC/bin:\$PATH LD_LIBRARY_PATH=$TC/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH} exec $TC/usr/bin/$t "\$@"
+EOW
+			chmod +x "$TC/bin/$t"
+		done
+	fi
+	export PATH="$TC/bin:$PATH"
+	cargo_usable || die "Debian's cargo-web in $TC does not run"
+	log "cargo: $TC/bin/cargo ($(cargo --version))"
+}
+
 bindgen() {
 	[ -x "$BINDGEN_ROOT/bin/bindgen" ] && { log "bindgen: $("$BINDGEN_ROOT/bin/bindgen" --version)"; return; }
-	command -v cargo >/dev/null || die "cargo not found: install Rust with rustup or Debian's cargo"
 	cargo install --locked --quiet --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
 	log "bindgen: $("$BINDGEN_ROOT/bin/bindgen" --version)"
 }
 
 stage "Debian packages" apt_packages
 stage "Rust toolchain (rustc-web $RUST_WEB_VERSION)" toolchain
+stage "cargo" cargo_web
 stage "bindgen $BINDGEN_VERSION" bindgen
