@@ -17,12 +17,13 @@ P=$CG/busy
 T=/tmp/busy_machine
 NCPU=$(nproc)
 
-# Progress counter of a loop: the loop writes its iteration count to $T/<name>.
-count() { cat "$T/$1" 2>/dev/null || echo 0; }
+# Progress counter of a loop: the loop writes its iteration count to $T/<name>.new and
+# renames it to $T/<name>, so that a read never sees a file being written.
+count() { v=$(cat "$T/$1" 2>/dev/null); echo "${v:-0}"; }
 # Starts a loop on CPU $1 that reads /proc/stat and /proc/uptime, counting in $T/r$1.
 reader() {
 	taskset -c "$1" sh -c "i=0; while :; do cat /proc/stat /proc/uptime >/dev/null; \
-		i=\$((i + 1)); echo \$i >$T/r$1; done" &
+		i=\$((i + 1)); echo \$i >$T/r$1.new; mv $T/r$1.new $T/r$1; done" &
 	echo $! >>$T/pids
 }
 # Starts a busy task that enters $P, then pins itself to CPU $1. Prints its pid.
@@ -102,7 +103,8 @@ while :; do
 	kill \$p
 	wait \$p 2>/dev/null
 	i=\$((i + 1))
-	echo \$i >$T/mover
+	echo \$i >$T/mover.new
+	mv $T/mover.new $T/mover
 done
 EOF
 sh $T/mover.sh >/dev/null 2>&1 &
