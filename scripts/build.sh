@@ -30,6 +30,8 @@ configure() {
 compile() {
 	kmake -j"$JOBS" bzImage
 	ln -sfn "$BUILD" "$OUT/build"
+	# rustc has no -Wframe-larger-than: check the Rust frames against CONFIG_FRAME_WARN.
+	python3 "$ROOT/scripts/stack-frames.py" "$BUILD" >&2
 	cp "$BUILD/arch/x86/boot/bzImage" "$OUT/bzImage"
 	log "kernel: $OUT/bzImage ($(stat -c %s "$OUT/bzImage") bytes) $(cat "$BUILD/include/config/kernel.release")"
 }

@@ -220,18 +220,18 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
             kp = sum(int(t[0]) for t in tot)
             kf = sum(int(t[1]) for t in tot)
             ks = sum(int(t[2]) for t in tot)
-            ours = [c for c in cases if "cpuset_hk" in c[1]]
+            ours = [c for c in cases if re.search(r"rust_doctest_kernel_(cpu|cpumask|cpuset_hk)_rs", c[1])]
             ours_ok = sum(1 for c in ours if c[0] == "ok")
             for c in cases:
                 if c[0] != "ok":
                     print(f"  kunit: not ok {c[1]}")
             if count_kunit:
                 print(f"{'ok' if kf + ks == 0 else 'not ok'} - kunit: {kp} passed, {kf} failed, {ks} skipped"
-                      f" (cpuset_hk doctests: {ours_ok}/{len(ours)})")
+                      f" (cpu, cpumask, cpuset_hk doctests: {ours_ok}/{len(ours)})")
             passed, failed = passed + kp, failed + kf + ks
             if count_kunit and not ours:
                 failed += 1
-                print("not ok - kunit: no cpuset_hk doctest ran")
+                print("not ok - kunit: none of our doctests (cpu, cpumask, cpuset_hk) ran")
     if timed_out or not done:
         problems.append("guest did not finish" + (f" within {args.timeout}s" if timed_out else ""))
         print("last console lines:")

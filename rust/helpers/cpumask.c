@@ -61,3 +61,13 @@ int rust_helper_cpuset_hk_rcu_nocb_isolate(const struct cpumask *isolated)
 {
 	return rcu_nocb_isolate_cpus(isolated);
 }
+
+void rust_helper_cpumask_copy(struct cpumask *dstp, const struct cpumask *srcp)
+{
+	cpumask_copy(dstp, srcp);
+}
+
+bool rust_helper_zalloc_cpumask_var(cpumask_var_t *mask, gfp_t flags)
+{
+	return zalloc_cpumask_var(mask, flags);
+}

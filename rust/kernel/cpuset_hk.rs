@@ -1,179 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! CPU masks and housekeeping masks for runtime CPU isolation.
+//! Housekeeping masks and the subsystem hooks of runtime CPU isolation.
 //!
 //! Safe abstractions used by the cpuset isolation state machine
 //! (`kernel/cgroup/cpuset_isolation/`). Every call into C is wrapped once here, with the reason
-//! it is sound next to it.
-//!
-//! The planning core of the state machine is plain Rust without kernel dependencies; it keeps
-//! CPU sets as arrays of machine words with the same bit layout as `struct cpumask`. The
-//! conversions between the two are [`Cpumask::words`] and [`Cpumask::copy_from_words`].
+//! it is sound next to it. CPU masks are [`crate::cpumask`]'s.
 //!
 //! C headers: [`include/linux/cpumask.h`](srctree/include/linux/cpumask.h),
 //! [`include/linux/sched/isolation.h`](srctree/include/linux/sched/isolation.h).
 
-use crate::alloc::{AllocError, Flags, KBox};
 use crate::bindings;
+use crate::cpumask::Cpumask;
 use crate::error::{code::EINVAL, to_result, Result};
-use crate::types::Opaque;
 use core::marker::PhantomData;
-
-/// Number of machine words in a `struct cpumask` of this kernel (`BITS_TO_LONGS(NR_CPUS)`).
-pub const CPUMASK_WORDS: usize = (bindings::CONFIG_NR_CPUS as usize).div_ceil(usize::BITS as usize);
 
 /// Number of housekeeping types (`HK_TYPE_MAX`, the length of `enum hk_type`).
 pub const HK_TYPE_MAX: usize = bindings::hk_type_HK_TYPE_MAX as usize;
-
-/// Returns `nr_cpu_ids`, the number of possible CPU ids.
-pub fn nr_cpu_ids() -> u32 {
-    // SAFETY: Reads a value that is written only during early boot.
-    unsafe { bindings::cpuset_hk_nr_cpu_ids() }
-}
-
-/// A CPU mask, layout-compatible with `struct cpumask`.
-///
-/// A shared reference may point to a mask that C code changes concurrently (such as
-/// `cpu_online_mask`), hence the [`Opaque`] wrapper: Rust never assumes the bits are frozen and
-/// reads them through the C accessors.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::cpuset_hk::{Cpumask, nr_cpu_ids};
-///
-/// let mut mask = Cpumask::new_zeroed(GFP_KERNEL)?;
-/// assert!(mask.is_empty());
-/// mask.set(0);
-/// assert!(mask.test(0));
-/// assert!(!mask.test(1));
-/// assert_eq!(mask.weight(), 1);
-/// // CPU ids beyond `nr_cpu_ids` are never set and never reported.
-/// mask.set(nr_cpu_ids());
-/// assert_eq!(mask.weight(), 1);
-/// assert!(!mask.test(nr_cpu_ids()));
-/// mask.clear(0);
-/// assert!(mask.is_empty());
-/// # Ok::<(), Error>(())
-/// ```
-#[repr(transparent)]
-pub struct Cpumask(Opaque<bindings::cpumask>);
-
-impl Cpumask {
-    /// Creates a reference to an existing `struct cpumask`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must be valid for reads and point to a `struct cpumask` that lives at least as
-    /// long as `'a`, and that is written only through the atomic bitops or with the lock that
-    /// the caller holds during `'a`.
-    pub unsafe fn from_raw<'a>(ptr: *const bindings::cpumask) -> &'a Self {
-        // SAFETY: `Cpumask` is a transparent wrapper of `struct cpumask` and the caller
-        // guarantees the pointer's validity for `'a`.
-        unsafe { &*ptr.cast() }
-    }
-
-    /// Allocates a mask with no CPU set.
-    pub fn new_zeroed(flags: Flags) -> Result<KBox<Self>, AllocError> {
-        let mask = KBox::new(Cpumask(Opaque::uninit()), flags)?;
-        // SAFETY: The allocation is valid for writes of one `struct cpumask`, which is plain
-        // data: all-zero bytes is the empty mask.
-        unsafe { core::ptr::write_bytes(mask.as_raw(), 0, 1) };
-        Ok(mask)
-    }
-
-    /// Returns the raw pointer to the `struct cpumask`.
-    pub fn as_raw(&self) -> *mut bindings::cpumask {
-        self.0.get()
-    }
-
-    /// Returns whether `cpu` is in the mask. CPUs at or beyond `nr_cpu_ids` never are.
-    pub fn test(&self, cpu: u32) -> bool {
-        if cpu >= nr_cpu_ids() {
-            return false;
-        }
-        // SAFETY: `cpu < nr_cpu_ids` and `self` is a valid mask for the borrow's lifetime.
-        unsafe { bindings::cpumask_test_cpu(cpu as i32, self.as_raw()) }
-    }
-
-    /// Adds `cpu` to the mask. CPUs at or beyond `nr_cpu_ids` are ignored.
-    pub fn set(&mut self, cpu: u32) {
-        if cpu >= nr_cpu_ids() {
-            return;
-        }
-        // SAFETY: `cpu < nr_cpu_ids` and `self` is borrowed mutably, so valid for writes.
-        unsafe { bindings::cpumask_set_cpu(cpu, self.as_raw()) }
-    }
-
-    /// Removes `cpu` from the mask. CPUs at or beyond `nr_cpu_ids` are ignored.
-    pub fn clear(&mut self, cpu: u32) {
-        if cpu >= nr_cpu_ids() {
-            return;
-        }
-        // SAFETY: `cpu < nr_cpu_ids` and `self` is borrowed mutably, so valid for writes.
-        unsafe { bindings::cpumask_clear_cpu(cpu as i32, self.as_raw()) }
-    }
-
-    /// Returns the number of CPUs in the mask.
-    pub fn weight(&self) -> u32 {
-        // SAFETY: `self` is a valid mask for the borrow's lifetime.
-        unsafe { bindings::cpumask_weight(self.as_raw()) }
-    }
-
-    /// Returns whether no CPU is in the mask.
-    pub fn is_empty(&self) -> bool {
-        self.weight() == 0
-    }
-
-    /// Returns the mask as `CPUMASK_WORDS` machine words, bit `n` of word `n / usize::BITS`
-    /// standing for CPU `n` (the planning core's representation). Bits at or beyond
-    /// `nr_cpu_ids` are zero.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use kernel::cpuset_hk::{Cpumask, CPUMASK_WORDS};
-    ///
-    /// let mut mask = Cpumask::new_zeroed(GFP_KERNEL)?;
-    /// mask.set(0);
-    /// let words = mask.words();
-    /// assert_eq!(words.len(), CPUMASK_WORDS);
-    /// assert_eq!(words[0], 1);
-    ///
-    /// let mut copy = Cpumask::new_zeroed(GFP_KERNEL)?;
-    /// copy.copy_from_words(&words);
-    /// assert!(copy.test(0));
-    /// assert_eq!(copy.weight(), 1);
-    /// # Ok::<(), Error>(())
-    /// ```
-    pub fn words(&self) -> [usize; CPUMASK_WORDS] {
-        let mut words = [0usize; CPUMASK_WORDS];
-        let nr = nr_cpu_ids();
-        for cpu in 0..nr {
-            if self.test(cpu) {
-                words[cpu as usize / usize::BITS as usize] |= 1 << (cpu % usize::BITS);
-            }
-        }
-        words
-    }
-
-    /// Sets the mask to the CPUs in `words` (the planning core's representation). Bits at or
-    /// beyond `nr_cpu_ids` and words beyond `CPUMASK_WORDS` are ignored.
-    pub fn copy_from_words(&mut self, words: &[usize]) {
-        let nr = nr_cpu_ids();
-        for cpu in 0..nr {
-            let word = words
-                .get(cpu as usize / usize::BITS as usize)
-                .copied()
-                .unwrap_or(0);
-            if word & (1 << (cpu % usize::BITS)) != 0 {
-                self.set(cpu);
-            } else {
-                self.clear(cpu);
-            }
-        }
-    }
-}
 
 /// The mask of CPUs that are online now. It changes under CPU hotplug; hold
 /// `cpus_read_lock()` for a stable view.
@@ -181,7 +23,8 @@ impl Cpumask {
 /// # Examples
 ///
 /// ```
-/// use kernel::cpuset_hk::{online, nr_cpu_ids};
+/// use kernel::cpu::nr_cpu_ids;
+/// use kernel::cpuset_hk::online;
 ///
 /// // The CPU running this test is online.
 /// assert!(online().weight() >= 1);
@@ -190,7 +33,7 @@ impl Cpumask {
 pub fn online() -> &'static Cpumask {
     // SAFETY: `__cpu_online_mask` is a static that lives forever and is changed only by the
     // atomic cpumask operations of CPU hotplug.
-    unsafe { Cpumask::from_raw(core::ptr::addr_of!(bindings::__cpu_online_mask)) }
+    unsafe { Cpumask::as_ref(core::ptr::addr_of!(bindings::__cpu_online_mask)) }
 }
 
 /// Proof that the holder runs under `cpus_read_lock()`: no CPU goes online or offline while it
@@ -217,13 +60,17 @@ impl CpusReadLocked {
 /// # Examples
 ///
 /// ```
-/// use kernel::cpuset_hk::{housekeeping_copy, online, Cpumask, HK_TYPE_MAX};
+/// use kernel::cpu::{nr_cpu_ids, CpuId};
+/// use kernel::cpuset_hk::{housekeeping_copy, online, HK_TYPE_MAX};
+/// use kernel::cpumask::CpumaskVar;
 ///
-/// let mut mask = Cpumask::new_zeroed(GFP_KERNEL)?;
+/// let mut mask = CpumaskVar::new_zero(GFP_KERNEL)?;
 /// for hk in 0..HK_TYPE_MAX as u32 {
 ///     housekeeping_copy(hk, &mut mask)?;
 ///     // Every housekeeping type keeps an online CPU.
-///     assert!((0..kernel::cpuset_hk::nr_cpu_ids()).any(|c| mask.test(c) && online().test(c)));
+///     assert!((0..nr_cpu_ids())
+///         .filter_map(CpuId::from_u32)
+///         .any(|c| mask.test(c) && online().test(c)));
 /// }
 /// assert!(housekeeping_copy(HK_TYPE_MAX as u32, &mut mask).is_err());
 /// # Ok::<(), Error>(())
@@ -244,13 +91,19 @@ pub fn housekeeping_copy(hk: u32, dst: &mut Cpumask) -> Result {
 /// # Examples
 ///
 /// ```
-/// use kernel::cpuset_hk::{housekeeping_boot_mask, housekeeping_copy, Cpumask, HK_TYPE_MAX};
+/// use kernel::cpuset_hk::{housekeeping_boot_mask, housekeeping_copy, HK_TYPE_MAX};
+/// use kernel::cpumask::{nr_cpumask_words, CpumaskVar};
 ///
 /// // Doctests run at boot, before any cpuset partition: the live masks are the boot masks.
-/// let mut live = Cpumask::new_zeroed(GFP_KERNEL)?;
+/// let mut live = CpumaskVar::new_zero(GFP_KERNEL)?;
+/// let (mut a, mut b) = (KVec::new(), KVec::new());
+/// a.extend_with(nr_cpumask_words(), 0usize, GFP_KERNEL)?;
+/// b.extend_with(nr_cpumask_words(), 0usize, GFP_KERNEL)?;
 /// for hk in 0..HK_TYPE_MAX as u32 {
 ///     housekeeping_copy(hk, &mut live)?;
-///     assert_eq!(housekeeping_boot_mask(hk).unwrap().words(), live.words());
+///     housekeeping_boot_mask(hk).unwrap().copy_to_words(&mut a);
+///     live.copy_to_words(&mut b);
+///     assert_eq!(a.as_slice(), b.as_slice());
 /// }
 /// assert!(housekeeping_boot_mask(HK_TYPE_MAX as u32).is_none());
 /// # Ok::<(), Error>(())
@@ -261,7 +114,7 @@ pub fn housekeeping_boot_mask(hk: u32) -> Option<&'static Cpumask> {
     }
     // SAFETY: `hk` is a valid `enum hk_type`. The boot masks are allocated at boot, never
     // freed and never written after boot.
-    Some(unsafe { Cpumask::from_raw(bindings::housekeeping_boot_cpumask(hk)) })
+    Some(unsafe { Cpumask::as_ref(bindings::housekeeping_boot_cpumask(hk)) })
 }
 
 /// Replaces the live housekeeping masks: `masks[t]` is the new mask of type `t`, `None` keeps

@@ -19,14 +19,15 @@
 //! isolating every online CPU must be refused.
 
 use kernel::bindings;
-use kernel::cpuset_hk::{self, Cpumask, CpusReadLocked, HK_TYPE_MAX};
+use kernel::cpumask::Cpumask;
+use kernel::cpuset_hk::{self, CpusReadLocked, HK_TYPE_MAX};
 use kernel::prelude::*;
 
 pub mod machine;
 pub mod plan;
 
-use machine::KCpuSet;
-use plan::{Features, HkType, Refusal, Request, Snapshot, HK_TYPES};
+use machine::{Sets, Transaction};
+use plan::{CpuSet, Features, HkType, Refusal, Request, HK_TYPES};
 
 const _: () = assert!(
     HK_TYPES == HK_TYPE_MAX,
@@ -65,7 +66,7 @@ pub unsafe extern "C" fn cpuset_isolation_update(isolated: *const bindings::cpum
     // SAFETY: The caller guarantees that `cpus_read_lock()` is held during this call.
     let cpus = unsafe { CpusReadLocked::assume_held() };
     // SAFETY: The caller guarantees the mask is valid and unchanged for the call.
-    let isolated = unsafe { Cpumask::from_raw(isolated) };
+    let isolated = unsafe { Cpumask::as_ref(isolated) };
     match machine::update(isolated, &cpus) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -86,7 +87,7 @@ pub unsafe extern "C" fn cpuset_isolation_check(
 ) -> i32 {
     // SAFETY: The caller guarantees both masks are valid for the call and unchanged under
     // cpuset_mutex.
-    let (isolated, adding) = unsafe { (Cpumask::from_raw(isolated), Cpumask::from_raw(adding)) };
+    let (isolated, adding) = unsafe { (Cpumask::as_ref(isolated), Cpumask::as_ref(adding)) };
     match machine::check(isolated, adding) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -94,28 +95,26 @@ pub unsafe extern "C" fn cpuset_isolation_check(
 }
 
 /// Checks the planning core against the live kernel masks.
-fn self_check(snap: &Snapshot<{ cpuset_hk::CPUMASK_WORDS }>) -> Result {
-    let online = machine::to_set(cpuset_hk::online());
-    let none = KCpuSet::new();
-
+fn self_check(s: &mut Sets<'_>) -> Result {
+    // Nothing is isolated at boot: `s.current` is empty.
     let release = Request {
         partitions: &[],
-        online,
-        features: snap.available,
+        online: CpuSet::from_storage(s.online.words()),
+        features: s.snap.available,
         timekeeper: None,
     };
-    let plan = plan::plan(snap, &none, &release).map_err(|_| EINVAL)?;
-    if plan.target != snap.boot || !plan.steps.is_empty() {
+    plan::plan(&s.snap, &s.current, &release, &mut s.plan).map_err(|_| EINVAL)?;
+    if s.plan.target != s.snap.boot || !s.plan.steps.is_empty() {
         pr_err!("planning core: empty request does not give the boot masks\n");
         return Err(EINVAL);
     }
 
-    let everything = [online];
+    let everything = [release.online];
     let all = Request {
         partitions: &everything,
         ..release
     };
-    match plan::plan(snap, &none, &all) {
+    match plan::plan(&s.snap, &s.current, &all, &mut s.plan) {
         Err(Refusal::NoHousekeepingCpu { .. }) => Ok(()),
         other => {
             pr_err!(
@@ -133,14 +132,15 @@ impl kernel::Module for CpusetIsolation {
             pr_info!("off (cpuset_isolation=off): isolated partitions behave as in stock 6.12\n");
             return Ok(CpusetIsolation);
         }
-        let snap = machine::boot_snapshot()?;
-        self_check(&snap)?;
+        let mut tx = Transaction::new()?;
+        let mut s = tx.sets()?;
+        self_check(&mut s)?;
         pr_info!(
             "planning core ready: {} housekeeping types, nr_cpu_ids {}, domain housekeeping {}, removes {}\n",
             HK_TYPES,
-            snap.nr_cpu_ids,
-            snap.boot[HkType::Domain.index()],
-            snap.available
+            s.snap.nr_cpu_ids,
+            s.snap.boot[HkType::Domain.index()],
+            s.snap.available
         );
         Ok(CpusetIsolation)
     }

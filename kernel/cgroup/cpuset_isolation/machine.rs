@@ -14,11 +14,13 @@
 use crate::plan::{
     self, CpuSet, Direction, Features, HkType, Refusal, Request, Snapshot, StepKind, HK_TYPES,
 };
-use kernel::cpuset_hk::{self, Cpumask, CpusReadLocked, CPUMASK_WORDS};
+use kernel::cpumask::{nr_cpumask_words, Cpumask, CpumaskVar};
+use kernel::cpuset_hk::{self, CpusReadLocked};
 use kernel::prelude::*;
 
-/// CPU sets of this kernel's `NR_CPUS`.
-pub(crate) type KCpuSet = CpuSet<CPUMASK_WORDS>;
+/// A CPU set of the planning core over words of a [`Transaction`], `BITS_TO_LONGS(nr_cpu_ids)`
+/// of them.
+pub(crate) type KCpuSet<'a> = CpuSet<&'a mut [usize]>;
 
 /// Noise classes that isolated partitions remove in this boot: the domain tier always, RCU
 /// callbacks and the tick with their boot opt-ins (see `cpuset_isolation_available()`).
@@ -26,31 +28,84 @@ pub(crate) fn enabled() -> Features {
     Features::from_bits(cpuset_hk::available_features())
 }
 
-pub(crate) fn to_set(mask: &Cpumask) -> KCpuSet {
-    CpuSet::from_words(&mask.words())
+/// The memory of one update: every CPU set that planning and running it need, in one
+/// allocation of `Transaction::SETS * BITS_TO_LONGS(nr_cpu_ids)` words, taken before anything
+/// changes. So the work follows `nr_cpu_ids`, not `NR_CPUS`, no set lives on the stack, and a
+/// failed allocation fails the update before its first step.
+pub(crate) struct Transaction {
+    words: KVec<usize>,
 }
 
-fn to_mask(set: &KCpuSet) -> Result<KBox<Cpumask>> {
-    let mut mask = Cpumask::new_zeroed(GFP_KERNEL)?;
+/// The sets of a [`Transaction`], carved out of its words.
+pub(crate) struct Sets<'a> {
+    /// The boot housekeeping masks.
+    pub(crate) snap: Snapshot<&'a mut [usize]>,
+    /// The isolated set applied now.
+    pub(crate) current: KCpuSet<'a>,
+    /// The isolated set asked for.
+    pub(crate) wanted: KCpuSet<'a>,
+    /// The online CPUs.
+    pub(crate) online: KCpuSet<'a>,
+    /// Scratch.
+    scratch: KCpuSet<'a>,
+    /// The plan.
+    pub(crate) plan: plan::Plan<&'a mut [usize]>,
+}
+
+impl Transaction {
+    /// Sets of one transaction: the snapshot's, current, wanted, online, scratch and the
+    /// plan's.
+    const SETS: usize = HK_TYPES + 4 + plan::Plan::<&mut [usize]>::SETS;
+
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Transaction {
+            words: KVec::from_elem(0usize, Self::SETS * nr_cpumask_words(), GFP_KERNEL)?,
+        })
+    }
+
+    /// Carves the sets and reads the boot housekeeping masks and the online CPUs.
+    pub(crate) fn sets(&mut self) -> Result<Sets<'_>> {
+        let n = nr_cpumask_words();
+        let mut chunks = self.words.chunks_exact_mut(n);
+        // The allocation holds exactly `SETS` chunks, so this never runs out (an empty set
+        // would only make plans refuse).
+        let mut next = || CpuSet::from_storage(chunks.next().unwrap_or_default());
+        let mut boot: [KCpuSet<'_>; HK_TYPES] = core::array::from_fn(|_| next());
+        for (hk, set) in HkType::ALL.iter().zip(boot.iter_mut()) {
+            let mask = cpuset_hk::housekeeping_boot_mask(*hk as u32).ok_or(EINVAL)?;
+            mask.copy_to_words(set.words_mut());
+        }
+        let (current, wanted, mut online, scratch) = (next(), next(), next(), next());
+        cpuset_hk::online().copy_to_words(online.words_mut());
+        Ok(Sets {
+            snap: Snapshot {
+                boot,
+                nr_cpu_ids: kernel::cpu::nr_cpu_ids(),
+                available: enabled(),
+            },
+            current,
+            wanted,
+            online,
+            scratch,
+            plan: plan::Plan::from_fn(|| chunks.next().unwrap_or_default()),
+        })
+    }
+}
+
+/// A new mask holding `set`.
+fn to_mask<S: AsRef<[usize]>>(set: &CpuSet<S>) -> Result<CpumaskVar> {
+    let mut mask = CpumaskVar::new_zero(GFP_KERNEL)?;
     mask.copy_from_words(set.words());
     Ok(mask)
 }
 
-/// Reads the boot housekeeping masks into a planning snapshot.
-pub(crate) fn boot_snapshot() -> Result<KBox<Snapshot<CPUMASK_WORDS>>> {
-    let mut boot = [KCpuSet::new(); HK_TYPES];
-    for hk in HkType::ALL {
-        let mask = cpuset_hk::housekeeping_boot_mask(hk as u32).ok_or(EINVAL)?;
-        boot[hk.index()] = to_set(mask);
-    }
-    Ok(KBox::new(
-        Snapshot {
-            boot,
-            nr_cpu_ids: cpuset_hk::nr_cpu_ids(),
-            available: enabled(),
-        },
-        GFP_KERNEL,
-    )?)
+/// A new mask holding `boot` minus `isolated`.
+fn boot_minus(boot: &KCpuSet<'_>, isolated: &KCpuSet<'_>) -> Result<CpumaskVar> {
+    let mut words = KVec::from_elem(0usize, boot.words().len(), GFP_KERNEL)?;
+    let mut set = CpuSet::from_storage(words.as_mut_slice());
+    set.copy_from(boot);
+    set.andnot_assign(isolated);
+    to_mask(&set)
 }
 
 fn refusal_error(r: Refusal) -> Error {
@@ -60,16 +115,16 @@ fn refusal_error(r: Refusal) -> Error {
 /// Brings the part of the kernel that `kind` covers in line with `isolated`.
 fn apply(
     kind: StepKind,
-    isolated: &KCpuSet,
-    snap: &Snapshot<CPUMASK_WORDS>,
+    isolated: &KCpuSet<'_>,
+    snap: &Snapshot<&mut [usize]>,
     cpus: &CpusReadLocked,
 ) -> Result {
     match kind {
         StepKind::PublishMasks => {
-            let mut masks: [Option<KBox<Cpumask>>; HK_TYPES] = Default::default();
+            let mut masks: [Option<CpumaskVar>; HK_TYPES] = Default::default();
             for hk in HkType::ALL {
                 if snap.available.covers(hk) {
-                    masks[hk.index()] = Some(to_mask(&snap.boot[hk.index()].andnot(isolated))?);
+                    masks[hk.index()] = Some(boot_minus(&snap.boot[hk.index()], isolated)?);
                 }
             }
             let refs: [Option<&Cpumask>; HK_TYPES] = core::array::from_fn(|i| masks[i].as_deref());
@@ -99,34 +154,32 @@ fn apply(
     }
 }
 
-/// The isolated set applied now, derived from the live and the boot `HK_TYPE_DOMAIN` masks.
-fn applied(snap: &Snapshot<CPUMASK_WORDS>) -> Result<KCpuSet> {
-    let mut live = Cpumask::new_zeroed(GFP_KERNEL)?;
+/// Reads the isolated set applied now into `s.current`: the boot `HK_TYPE_DOMAIN` mask minus
+/// the live one.
+fn read_applied(s: &mut Sets<'_>) -> Result {
+    let mut live = CpumaskVar::new_zero(GFP_KERNEL)?;
     cpuset_hk::housekeeping_copy(HkType::Domain as u32, &mut live)?;
-    Ok(snap.boot[HkType::Domain.index()].andnot(&to_set(&live)))
+    live.copy_to_words(s.scratch.words_mut());
+    s.current.copy_from(&s.snap.boot[HkType::Domain.index()]);
+    s.current.andnot_assign(&s.scratch);
+    Ok(())
 }
 
-/// Plans the change from the applied set to `wanted`.
-fn plan_for(
-    snap: &Snapshot<CPUMASK_WORDS>,
-    current: &KCpuSet,
-    wanted: KCpuSet,
-) -> Result<KBox<plan::Plan<CPUMASK_WORDS>>> {
+/// Plans the change from `s.current` to `s.wanted` into `s.plan`.
+fn plan_for(s: &mut Sets<'_>) -> Result {
     // CPUs isolated at boot (isolcpus=) are in cpuset's set too; they are not ours to change.
-    let wanted = [wanted.and(&snap.boot[HkType::Domain.index()])];
+    s.wanted.and_assign(&s.snap.boot[HkType::Domain.index()]);
+    let wanted = [CpuSet::from_storage(s.wanted.words())];
     let req = Request {
         partitions: &wanted,
-        online: to_set(cpuset_hk::online()),
-        features: snap.available,
+        online: CpuSet::from_storage(s.online.words()),
+        features: s.snap.available,
         timekeeper: cpuset_hk::timekeeper(),
     };
-    match plan::plan(snap, current, &req) {
-        Ok(plan) => Ok(KBox::new(plan, GFP_KERNEL)?),
-        Err(refusal) => {
-            pr_info!("isolating {} refused: {}\n", wanted[0], refusal);
-            Err(refusal_error(refusal))
-        }
-    }
+    plan::plan(&s.snap, &s.current, &req, &mut s.plan).map_err(|refusal| {
+        pr_info!("isolating {} refused: {}\n", wanted[0], refusal);
+        refusal_error(refusal)
+    })
 }
 
 /// Validates isolating `adding` on top of `isolated` without changing anything.
@@ -134,9 +187,13 @@ pub(crate) fn check(isolated: &Cpumask, adding: &Cpumask) -> Result {
     if cpuset_hk::isolation_disabled() {
         return Ok(());
     }
-    let snap = boot_snapshot()?;
-    let current = applied(&snap)?;
-    plan_for(&snap, &current, to_set(isolated).or(&to_set(adding))).map(|_| ())
+    let mut tx = Transaction::new()?;
+    let mut s = tx.sets()?;
+    read_applied(&mut s)?;
+    isolated.copy_to_words(s.wanted.words_mut());
+    adding.copy_to_words(s.scratch.words_mut());
+    s.wanted.or_assign(&s.scratch);
+    plan_for(&mut s)
 }
 
 /// Makes the housekeeping state follow `isolated`, the CPUs of all isolated partitions.
@@ -145,38 +202,38 @@ pub(crate) fn check(isolated: &Cpumask, adding: &Cpumask) -> Result {
 /// it did not check first), the CPUs that left are still released and the refusal is
 /// returned. A failing release step is logged and the release goes on with the next step;
 /// only a failing isolate step rolls back, and only the isolate steps completed before it.
+/// The memory of the whole update is allocated first ([`Transaction`]).
 pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
     if cpuset_hk::isolation_disabled() {
         // Stock 6.12: only unbound workqueues follow isolated partitions.
         return cpuset_hk::workqueue_unbound_exclude(isolated, cpus);
     }
-    let snap = boot_snapshot()?;
-    let current = applied(&snap)?;
-    let wanted = to_set(isolated);
-    match plan_for(&snap, &current, wanted) {
-        Ok(plan) => run(&plan, &snap, cpus),
+    let mut tx = Transaction::new()?;
+    let mut s = tx.sets()?;
+    read_applied(&mut s)?;
+    isolated.copy_to_words(s.wanted.words_mut());
+    match plan_for(&mut s) {
+        Ok(()) => run(&s, cpus),
         Err(refused) => {
             // Releasing only adds housekeeping CPUs: such a plan is never refused.
-            let plan = plan_for(&snap, &current, wanted.and(&current))?;
-            run(&plan, &snap, cpus)?;
+            s.wanted.and_assign(&s.current);
+            plan_for(&mut s)?;
+            run(&s, cpus)?;
             Err(refused)
         }
     }
 }
 
-/// Runs the steps of `plan`, see [`update`].
-fn run(
-    plan: &plan::Plan<CPUMASK_WORDS>,
-    snap: &Snapshot<CPUMASK_WORDS>,
-    cpus: &CpusReadLocked,
-) -> Result {
+/// Runs the steps of `s.plan`, see [`update`].
+fn run(s: &Sets<'_>, cpus: &CpusReadLocked) -> Result {
+    let plan = &s.plan;
     let fail_at = cpuset_hk::take_fail_step() as usize;
     let mut release_err = Ok(());
     for (i, step) in plan.steps.iter().enumerate() {
         let res = if fail_at == i + 1 {
             Err(EIO)
         } else {
-            apply(step.kind, &plan.isolated_after(i), snap, cpus)
+            apply(step.kind, plan.isolated_after(i), &s.snap, cpus)
         };
         let Err(err) = res else { continue };
         if step.dir == Direction::Release {
@@ -199,7 +256,7 @@ fn run(
             undo.len()
         );
         for (undo, done) in undo.iter().zip((0..i).rev()) {
-            if let Err(e) = apply(undo.kind, &plan.isolated_before(done), snap, cpus) {
+            if let Err(e) = apply(undo.kind, plan.isolated_before(done), &s.snap, cpus) {
                 pr_err!("undoing {} failed: {}\n", undo.kind.name(), e.to_errno());
             }
         }

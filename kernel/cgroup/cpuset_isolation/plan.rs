@@ -106,17 +106,169 @@ impl fmt::Display for HkType {
 
 const WORD_BITS: u32 = usize::BITS;
 
-/// Fixed-capacity CPU bitmap, `W` machine words (`usize`), same bit layout as
-/// the kernel's `struct cpumask` bits (bit `n` of word `n / BITS`).
+/// A CPU bitmap over a word storage `S` (`[usize; W]`, `&[usize]`, `&mut [usize]`, a boxed
+/// slice, ...), with the bit layout of the kernel's `struct cpumask` (bit `n` of word
+/// `n / BITS`).
 ///
-/// Operations on CPUs at or beyond [`CpuSet::CAPACITY`] are ignored (setting)
-/// or report absence (querying); nothing here panics.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct CpuSet<const W: usize> {
-    words: [usize; W],
+/// The planning core never allocates: the caller owns the words, and sizes them for the
+/// CPUs that can exist (`BITS_TO_LONGS(nr_cpu_ids)` in the kernel), so the work per plan is
+/// proportional to `nr_cpu_ids`, not to `NR_CPUS`. Sets of different lengths may be combined:
+/// missing words read as zero, and a result keeps only the CPUs its own words can hold.
+///
+/// Operations on CPUs at or beyond [`CpuSet::capacity`] are ignored (setting) or report
+/// absence (querying); nothing here panics.
+#[derive(Clone, Copy)]
+pub struct CpuSet<S> {
+    words: S,
 }
 
-impl<const W: usize> CpuSet<W> {
+impl<S: AsRef<[usize]>> CpuSet<S> {
+    /// The set whose bits are `words`.
+    pub const fn from_storage(words: S) -> Self {
+        CpuSet { words }
+    }
+
+    /// The underlying words.
+    pub fn words(&self) -> &[usize] {
+        self.words.as_ref()
+    }
+
+    /// Number of CPUs representable.
+    pub fn capacity(&self) -> usize {
+        self.words().len() * WORD_BITS as usize
+    }
+
+    /// Word `i`, zero beyond the storage.
+    fn word(&self, i: usize) -> usize {
+        self.words().get(i).copied().unwrap_or(0)
+    }
+
+    /// Whether `cpu` is in the set.
+    pub fn contains(&self, cpu: u32) -> bool {
+        let (i, m) = locate(cpu);
+        self.word(i) & m != 0
+    }
+
+    /// Whether no CPU is set.
+    pub fn is_empty(&self) -> bool {
+        self.words().iter().all(|&w| w == 0)
+    }
+
+    /// Number of CPUs set.
+    pub fn weight(&self) -> u32 {
+        self.words().iter().map(|w| w.count_ones()).sum()
+    }
+
+    /// Lowest CPU set.
+    pub fn first(&self) -> Option<u32> {
+        self.iter().next()
+    }
+
+    /// Highest CPU set.
+    pub fn last(&self) -> Option<u32> {
+        let (i, w) = self
+            .words()
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, &w)| w != 0)?;
+        Some(i as u32 * WORD_BITS + (WORD_BITS - 1 - w.leading_zeros()))
+    }
+
+    /// Lowest CPU in both sets.
+    pub fn first_common<T: AsRef<[usize]>>(&self, o: &CpuSet<T>) -> Option<u32> {
+        self.words()
+            .iter()
+            .zip(o.words())
+            .enumerate()
+            .find(|(_, (a, b))| *a & *b != 0)
+            .map(|(i, (a, b))| i as u32 * WORD_BITS + (a & b).trailing_zeros())
+    }
+
+    /// Whether the two sets share a CPU.
+    pub fn intersects<T: AsRef<[usize]>>(&self, o: &CpuSet<T>) -> bool {
+        self.first_common(o).is_some()
+    }
+
+    /// Whether every CPU of `self` is in `o`.
+    pub fn is_subset<T: AsRef<[usize]>>(&self, o: &CpuSet<T>) -> bool {
+        self.words()
+            .iter()
+            .enumerate()
+            .all(|(i, a)| a & !o.word(i) == 0)
+    }
+
+    /// The CPUs set, in ascending order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        CpuIter {
+            words: self.words(),
+            idx: 0,
+            cur: self.word(0),
+        }
+    }
+}
+
+impl<S: AsRef<[usize]> + AsMut<[usize]>> CpuSet<S> {
+    /// The underlying words, for writing.
+    pub fn words_mut(&mut self) -> &mut [usize] {
+        self.words.as_mut()
+    }
+
+    /// Adds `cpu` (ignored if `>= capacity`).
+    pub fn set(&mut self, cpu: u32) {
+        let (i, m) = locate(cpu);
+        if let Some(w) = self.words_mut().get_mut(i) {
+            *w |= m;
+        }
+    }
+
+    /// Removes `cpu`.
+    pub fn clear(&mut self, cpu: u32) {
+        let (i, m) = locate(cpu);
+        if let Some(w) = self.words_mut().get_mut(i) {
+            *w &= !m;
+        }
+    }
+
+    /// Removes every CPU.
+    pub fn clear_all(&mut self) {
+        self.words_mut().fill(0);
+    }
+
+    fn assign_with<T: AsRef<[usize]>>(&mut self, o: &CpuSet<T>, f: impl Fn(usize, usize) -> usize) {
+        for (i, d) in self.words_mut().iter_mut().enumerate() {
+            *d = f(*d, o.word(i));
+        }
+    }
+
+    /// Becomes a copy of `o` (as far as its words reach).
+    pub fn copy_from<T: AsRef<[usize]>>(&mut self, o: &CpuSet<T>) {
+        self.assign_with(o, |_, b| b);
+    }
+
+    /// Keeps only the CPUs also in `o`.
+    pub fn and_assign<T: AsRef<[usize]>>(&mut self, o: &CpuSet<T>) {
+        self.assign_with(o, |a, b| a & b);
+    }
+
+    /// Adds the CPUs of `o`.
+    pub fn or_assign<T: AsRef<[usize]>>(&mut self, o: &CpuSet<T>) {
+        self.assign_with(o, |a, b| a | b);
+    }
+
+    /// Removes the CPUs of `o`.
+    pub fn andnot_assign<T: AsRef<[usize]>>(&mut self, o: &CpuSet<T>) {
+        self.assign_with(o, |a, b| a & !b);
+    }
+}
+
+/// Word index and bit mask of `cpu`.
+fn locate(cpu: u32) -> (usize, usize) {
+    ((cpu / WORD_BITS) as usize, 1usize << (cpu % WORD_BITS))
+}
+
+/// Sets that own `W` words, for fixed sizes (the host tests): by-value operations.
+impl<const W: usize> CpuSet<[usize; W]> {
     /// Number of CPUs representable.
     pub const CAPACITY: usize = W * usize::BITS as usize;
 
@@ -128,15 +280,8 @@ impl<const W: usize> CpuSet<W> {
     /// Copies the first `min(words.len(), W)` words; the rest are zero.
     pub fn from_words(words: &[usize]) -> Self {
         let mut s = Self::new();
-        for (dst, src) in s.words.iter_mut().zip(words) {
-            *dst = *src;
-        }
+        s.copy_from(&CpuSet::from_storage(words));
         s
-    }
-
-    /// The underlying words.
-    pub fn words(&self) -> &[usize; W] {
-        &self.words
     }
 
     /// The set of the listed CPUs; CPUs `>= CAPACITY` are ignored.
@@ -163,118 +308,43 @@ impl<const W: usize> CpuSet<W> {
         s
     }
 
-    /// Word index and bit mask of `cpu`, or `None` beyond the capacity.
-    fn locate(cpu: u32) -> Option<(usize, usize)> {
-        let idx = (cpu / WORD_BITS) as usize;
-        if idx < W {
-            Some((idx, 1usize << (cpu % WORD_BITS)))
-        } else {
-            None
-        }
-    }
-
-    /// Adds `cpu` (ignored if `>= CAPACITY`).
-    pub fn set(&mut self, cpu: u32) {
-        if let Some((i, m)) = Self::locate(cpu) {
-            if let Some(w) = self.words.get_mut(i) {
-                *w |= m;
-            }
-        }
-    }
-
-    /// Removes `cpu`.
-    pub fn clear(&mut self, cpu: u32) {
-        if let Some((i, m)) = Self::locate(cpu) {
-            if let Some(w) = self.words.get_mut(i) {
-                *w &= !m;
-            }
-        }
-    }
-
-    /// Whether `cpu` is in the set.
-    pub fn contains(&self, cpu: u32) -> bool {
-        match Self::locate(cpu) {
-            Some((i, m)) => self.words.get(i).is_some_and(|w| w & m != 0),
-            None => false,
-        }
-    }
-
-    /// Whether no CPU is set.
-    pub fn is_empty(&self) -> bool {
-        self.words.iter().all(|&w| w == 0)
-    }
-
-    /// Number of CPUs set.
-    pub fn weight(&self) -> u32 {
-        self.words.iter().map(|w| w.count_ones()).sum()
-    }
-
-    /// Lowest CPU set.
-    pub fn first(&self) -> Option<u32> {
-        let mut base = 0u32;
-        for &w in &self.words {
-            if w != 0 {
-                return Some(base + w.trailing_zeros());
-            }
-            base += WORD_BITS;
-        }
-        None
-    }
-
-    /// Highest CPU set.
-    pub fn last(&self) -> Option<u32> {
-        let mut base = (W as u32) * WORD_BITS;
-        for &w in self.words.iter().rev() {
-            base -= WORD_BITS;
-            if w != 0 {
-                return Some(base + (WORD_BITS - 1 - w.leading_zeros()));
-            }
-        }
-        None
-    }
-
-    fn zip_with(&self, o: &Self, f: impl Fn(usize, usize) -> usize) -> Self {
-        let mut r = Self::new();
-        for ((d, a), b) in r.words.iter_mut().zip(&self.words).zip(&o.words) {
-            *d = f(*a, *b);
-        }
+    /// Intersection.
+    pub fn and<T: AsRef<[usize]>>(&self, o: &CpuSet<T>) -> Self {
+        let mut r = *self;
+        r.and_assign(o);
         r
     }
 
-    /// Intersection.
-    pub fn and(&self, o: &Self) -> Self {
-        self.zip_with(o, |a, b| a & b)
-    }
-
     /// Union.
-    pub fn or(&self, o: &Self) -> Self {
-        self.zip_with(o, |a, b| a | b)
+    pub fn or<T: AsRef<[usize]>>(&self, o: &CpuSet<T>) -> Self {
+        let mut r = *self;
+        r.or_assign(o);
+        r
     }
 
     /// CPUs in `self` but not in `o`.
-    pub fn andnot(&self, o: &Self) -> Self {
-        self.zip_with(o, |a, b| a & !b)
-    }
-
-    /// Whether the two sets share a CPU.
-    pub fn intersects(&self, o: &Self) -> bool {
-        self.words.iter().zip(&o.words).any(|(a, b)| a & b != 0)
-    }
-
-    /// Whether every CPU of `self` is in `o`.
-    pub fn is_subset(&self, o: &Self) -> bool {
-        self.words.iter().zip(&o.words).all(|(a, b)| a & !b == 0)
-    }
-
-    /// The CPUs set, in ascending order.
-    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        CpuIter {
-            words: &self.words,
-            idx: 0,
-            cur: self.words.first().copied().unwrap_or(0),
-        }
+    pub fn andnot<T: AsRef<[usize]>>(&self, o: &CpuSet<T>) -> Self {
+        let mut r = *self;
+        r.andnot_assign(o);
+        r
     }
 }
+
+impl<const W: usize> Default for CpuSet<[usize; W]> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Equal when they hold the same CPUs, whatever their lengths.
+impl<S: AsRef<[usize]>, T: AsRef<[usize]>> PartialEq<CpuSet<T>> for CpuSet<S> {
+    fn eq(&self, o: &CpuSet<T>) -> bool {
+        let n = self.words().len().max(o.words().len());
+        (0..n).all(|i| self.word(i) == o.word(i))
+    }
+}
+
+impl<S: AsRef<[usize]>> Eq for CpuSet<S> {}
 
 /// Ascending iterator over the bits of a word array.
 struct CpuIter<'a> {
@@ -299,14 +369,8 @@ impl Iterator for CpuIter<'_> {
     }
 }
 
-impl<const W: usize> Default for CpuSet<W> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// Kernel cpulist format (`%*pbl`): `0-1,4,6-7`; the empty set prints nothing.
-impl<const W: usize> fmt::Display for CpuSet<W> {
+impl<S: AsRef<[usize]>> fmt::Display for CpuSet<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut run: Option<(u32, u32)> = None;
         let mut sep = "";
@@ -336,7 +400,7 @@ impl<const W: usize> fmt::Display for CpuSet<W> {
     }
 }
 
-impl<const W: usize> fmt::Debug for CpuSet<W> {
+impl<S: AsRef<[usize]>> fmt::Debug for CpuSet<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{self}]")
     }
@@ -433,24 +497,40 @@ impl fmt::Display for Features {
 }
 
 /// What the system looked like at boot plus what cannot change at runtime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Snapshot<const W: usize> {
+#[derive(Clone, Copy)]
+pub struct Snapshot<S> {
     /// Boot housekeeping mask of every type, indexed by [`HkType::index`].
-    pub boot: [CpuSet<W>; HK_TYPES],
+    pub boot: [CpuSet<S>; HK_TYPES],
     /// `nr_cpu_ids`: every CPU number is below this.
     pub nr_cpu_ids: u32,
     /// Features this boot can change at runtime.
     pub available: Features,
 }
 
+impl<S: AsRef<[usize]>, T: AsRef<[usize]>> PartialEq<Snapshot<T>> for Snapshot<S> {
+    fn eq(&self, o: &Snapshot<T>) -> bool {
+        self.boot == o.boot && self.nr_cpu_ids == o.nr_cpu_ids && self.available == o.available
+    }
+}
+
+impl<S: AsRef<[usize]>> fmt::Debug for Snapshot<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("boot", &self.boot)
+            .field("nr_cpu_ids", &self.nr_cpu_ids)
+            .field("available", &self.available)
+            .finish()
+    }
+}
+
 /// One request: the complete set of isolated partitions wanted after this
 /// change.
-#[derive(Clone, Copy, Debug)]
-pub struct Request<'a, const W: usize> {
+#[derive(Clone, Copy)]
+pub struct Request<'a, S> {
     /// Every isolated partition wanted (not a delta); must be disjoint.
-    pub partitions: &'a [CpuSet<W>],
+    pub partitions: &'a [CpuSet<S>],
     /// CPUs online now.
-    pub online: CpuSet<W>,
+    pub online: CpuSet<S>,
     /// Features the isolated CPUs should lose noise from.
     pub features: Features,
     /// CPU holding the timekeeping duty (`tick_do_timer_cpu`), if any.
@@ -735,58 +815,98 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// A validated plan.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Plan<const W: usize> {
+/// A validated plan. Its sets live in storage the caller provides
+/// ([`Plan::from_fn`]); [`plan`] fills them.
+#[derive(Clone, Copy)]
+pub struct Plan<S> {
     /// Union of the requested partitions.
-    pub isolated: CpuSet<W>,
+    pub isolated: CpuSet<S>,
     /// CPUs isolated by this plan that were not isolated before.
-    pub entering: CpuSet<W>,
+    pub entering: CpuSet<S>,
     /// CPUs isolated before that this plan returns to housekeeping.
-    pub leaving: CpuSet<W>,
+    pub leaving: CpuSet<S>,
+    /// The isolated set applied before the plan.
+    pub previous: CpuSet<S>,
+    /// The isolated set between the release and the isolate sequences: the
+    /// previous set minus the CPUs leaving.
+    pub intermediate: CpuSet<S>,
     /// Housekeeping mask of every type after the plan, by [`HkType::index`].
-    pub target: [CpuSet<W>; HK_TYPES],
+    pub target: [CpuSet<S>; HK_TYPES],
     /// What the executor runs, in order.
     pub steps: Steps,
     /// `(from, to)` when the timekeeping duty must move.
     pub timekeeping_handoff: Option<(u32, u32)>,
 }
 
-impl<const W: usize> Plan<W> {
-    /// The isolated set applied before the plan.
-    pub fn previous(&self) -> CpuSet<W> {
-        self.isolated.andnot(&self.entering).or(&self.leaving)
+impl<S: AsRef<[usize]>, T: AsRef<[usize]>> PartialEq<Plan<T>> for Plan<S> {
+    fn eq(&self, o: &Plan<T>) -> bool {
+        self.isolated == o.isolated
+            && self.entering == o.entering
+            && self.leaving == o.leaving
+            && self.previous == o.previous
+            && self.intermediate == o.intermediate
+            && self.target == o.target
+            && self.steps == o.steps
+            && self.timekeeping_handoff == o.timekeeping_handoff
     }
+}
 
-    /// The isolated set between the release and the isolate sequences: the
-    /// previous set minus the CPUs leaving.
-    pub fn intermediate(&self) -> CpuSet<W> {
-        self.previous().andnot(&self.leaving)
+impl<S: AsRef<[usize]>> fmt::Debug for Plan<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan")
+            .field("isolated", &self.isolated)
+            .field("entering", &self.entering)
+            .field("leaving", &self.leaving)
+            .field("target", &self.target)
+            .field("steps", &self.steps)
+            .field("timekeeping_handoff", &self.timekeeping_handoff)
+            .finish()
+    }
+}
+
+impl<S: AsRef<[usize]> + AsMut<[usize]>> Plan<S> {
+    /// Number of CPU sets in a plan, so the storage [`Plan::from_fn`] takes.
+    pub const SETS: usize = 5 + HK_TYPES;
+
+    /// An empty plan whose [`Plan::SETS`] sets take their words from `words`, called once
+    /// per set. Each set should hold `nr_cpu_ids` CPUs.
+    pub fn from_fn(mut words: impl FnMut() -> S) -> Self {
+        let mut set = || CpuSet::from_storage(words());
+        Plan {
+            isolated: set(),
+            entering: set(),
+            leaving: set(),
+            previous: set(),
+            intermediate: set(),
+            target: core::array::from_fn(|_| set()),
+            steps: Steps::empty(),
+            timekeeping_handoff: None,
+        }
     }
 
     /// The isolated set that step `i` makes its part of the kernel follow:
     /// release steps establish [`Plan::intermediate`], isolate steps the final
     /// [`Plan::isolated`].
-    pub fn isolated_after(&self, i: usize) -> CpuSet<W> {
+    pub fn isolated_after(&self, i: usize) -> &CpuSet<S> {
         match self.steps.as_slice().get(i).map(|s| s.dir) {
-            Some(Direction::Release) => self.intermediate(),
-            _ => self.isolated,
+            Some(Direction::Release) => &self.intermediate,
+            _ => &self.isolated,
         }
     }
 
     /// The isolated set that step `i`'s part of the kernel followed before
     /// the step, which its undo re-establishes.
-    pub fn isolated_before(&self, i: usize) -> CpuSet<W> {
+    pub fn isolated_before(&self, i: usize) -> &CpuSet<S> {
         match self.steps.as_slice().get(i).map(|s| s.dir) {
-            Some(Direction::Release) => self.previous(),
-            _ => self.intermediate(),
+            Some(Direction::Release) => &self.previous,
+            _ => &self.intermediate,
         }
     }
 }
 
 /// Computes the plan that takes the system from `current` (the isolated set
-/// applied now) to the partitions of `req`. Pure: no state is read or
-/// written besides the arguments.
+/// applied now) to the partitions of `req`, into `out`. Pure: no state is read
+/// or written besides the arguments. On a refusal `out` holds no valid plan.
 ///
 /// Checks, first failure wins:
 /// 1. every partition CPU is below `nr_cpu_ids` ([`Refusal::CpuOutOfRange`]);
@@ -810,26 +930,54 @@ impl<const W: usize> Plan<W> {
 /// state can violate a check that both endpoints pass. Only steps whose
 /// feature is requested are included; `PublishMasks` always is. A request
 /// that changes nothing yields no steps.
-pub fn plan<const W: usize>(
-    snap: &Snapshot<W>,
-    current: &CpuSet<W>,
-    req: &Request<'_, W>,
-) -> Result<Plan<W>, Refusal> {
-    // 1. Range. CPUs >= CAPACITY cannot be represented at all.
-    let mut union = CpuSet::<W>::new();
-    let mut shared = CpuSet::<W>::new();
-    for p in req.partitions {
-        shared = shared.or(&p.and(&union));
-        union = union.or(p);
-    }
-    if let Some(cpu) = union.iter().find(|&c| c >= snap.nr_cpu_ids) {
+///
+/// The sets of `out` bound what can be represented: a partition CPU beyond
+/// them is refused as out of range, like one beyond `nr_cpu_ids`.
+pub fn plan<B, C, Q, S>(
+    snap: &Snapshot<B>,
+    current: &CpuSet<C>,
+    req: &Request<'_, Q>,
+    out: &mut Plan<S>,
+) -> Result<(), Refusal>
+where
+    B: AsRef<[usize]>,
+    C: AsRef<[usize]>,
+    Q: AsRef<[usize]>,
+    S: AsRef<[usize]> + AsMut<[usize]>,
+{
+    let Plan {
+        isolated,
+        entering,
+        leaving,
+        previous,
+        intermediate,
+        target,
+        steps,
+        timekeeping_handoff,
+    } = out;
+    // 1. Range.
+    let limit = (isolated.capacity() as u32).min(snap.nr_cpu_ids);
+    if let Some(cpu) = req
+        .partitions
+        .iter()
+        .filter_map(|p| p.iter().find(|&c| c >= limit))
+        .min()
+    {
         return Err(Refusal::CpuOutOfRange {
             cpu,
             nr_cpu_ids: snap.nr_cpu_ids,
         });
     }
-    // 2. Overlap.
-    if let Some(cpu) = shared.first() {
+    // 2. Overlap: `entering` serves as scratch for the CPUs seen twice.
+    isolated.clear_all();
+    entering.clear_all();
+    for p in req.partitions {
+        leaving.copy_from(p);
+        leaving.and_assign(isolated);
+        entering.or_assign(leaving);
+        isolated.or_assign(p);
+    }
+    if let Some(cpu) = entering.first() {
         return Err(Refusal::PartitionsOverlap { cpu });
     }
     // 3. Features.
@@ -838,39 +986,46 @@ pub fn plan<const W: usize>(
         return Err(Refusal::FeatureUnavailable { features: missing });
     }
     // 4. Targets.
-    let isolated = union;
-    let mut target = snap.boot;
-    for (t, mask) in HkType::ALL.iter().zip(target.iter_mut()) {
+    for ((t, mask), boot) in HkType::ALL.iter().zip(target.iter_mut()).zip(&snap.boot) {
+        mask.copy_from(boot);
         if req.features.covers(*t) {
-            *mask = mask.andnot(&isolated);
+            mask.andnot_assign(isolated);
         }
     }
-    let target_of = |t: HkType| target.get(t.index()).copied().unwrap_or_default();
     // 5. Delta. A request that isolates no new CPU only adds housekeeping CPUs, so it is never
     // refused below: releasing must always be possible, even after CPU hotplug has left a
     // type without an online housekeeping CPU.
-    let entering = isolated.andnot(current);
-    let leaving = current.andnot(&isolated);
-    let mut timekeeping_handoff = None;
+    entering.copy_from(isolated);
+    entering.andnot_assign(current);
+    leaving.copy_from(current);
+    leaving.andnot_assign(isolated);
+    intermediate.copy_from(isolated);
+    intermediate.andnot_assign(entering);
+    previous.copy_from(intermediate);
+    previous.or_assign(leaving);
+    *timekeeping_handoff = None;
     if !entering.is_empty() {
         // 6. Timekeeping handoff.
         if let Some(tk) = req.timekeeper {
             if req.features.contains(Features::TICK) && isolated.contains(tk) {
-                match target_of(HkType::Tick).and(&req.online).first() {
-                    Some(succ) => timekeeping_handoff = Some((tk, succ)),
+                let succ = target
+                    .get(HkType::Tick.index())
+                    .and_then(|m| m.first_common(&req.online));
+                match succ {
+                    Some(succ) => *timekeeping_handoff = Some((tk, succ)),
                     None => return Err(Refusal::TimekeeperWithoutSuccessor { cpu: tk }),
                 }
             }
         }
         // 7. Every covered type keeps an online housekeeping CPU.
-        for t in HkType::ALL {
-            if req.features.covers(t) && !target_of(t).intersects(&req.online) {
-                return Err(Refusal::NoHousekeepingCpu { hk: t });
+        for (t, mask) in HkType::ALL.iter().zip(target.iter()) {
+            if req.features.covers(*t) && !mask.intersects(&req.online) {
+                return Err(Refusal::NoHousekeepingCpu { hk: *t });
             }
         }
     }
     // 8. Steps.
-    let mut steps = Steps::empty();
+    *steps = Steps::empty();
     if !leaving.is_empty() {
         for kind in StepKind::ISOLATE_ORDER.iter().rev() {
             if *kind != StepKind::Kthreads && kind.included(req.features) {
@@ -897,12 +1052,5 @@ pub fn plan<const W: usize>(
             }
         }
     }
-    Ok(Plan {
-        isolated,
-        entering,
-        leaving,
-        target,
-        steps,
-        timekeeping_handoff,
-    })
+    Ok(())
 }

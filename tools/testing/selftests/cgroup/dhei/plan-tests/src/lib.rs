@@ -10,3 +10,18 @@
 
 #[path = "../../../../../../../kernel/cgroup/cpuset_isolation/plan.rs"]
 pub mod plan;
+
+use plan::{CpuSet, Plan, Refusal, Request, Snapshot};
+
+/// A set of `W` words that owns them (`64 * W` CPUs).
+pub type Set<const W: usize> = CpuSet<[usize; W]>;
+
+/// [`plan::plan`] into a new plan of `W`-word sets, as the tests use it.
+pub fn plan_new<const W: usize>(
+    snap: &Snapshot<[usize; W]>,
+    current: &Set<W>,
+    req: &Request<'_, [usize; W]>,
+) -> Result<Plan<[usize; W]>, Refusal> {
+    let mut out = Plan::from_fn(|| [0; W]);
+    plan::plan(snap, current, req, &mut out).map(|()| out)
+}

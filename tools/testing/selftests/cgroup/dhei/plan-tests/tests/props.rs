@@ -3,9 +3,10 @@
 //! Property and exhaustive tests for the planning core (`W = 1`).
 
 use dhei_plan_tests::plan::*;
+use dhei_plan_tests::plan_new as plan;
 use proptest::prelude::*;
 
-type S = CpuSet<1>;
+type S = CpuSet<[usize; 1]>;
 
 fn set(bits: u64) -> S {
     S::from_words(&[bits as usize])
@@ -43,7 +44,7 @@ struct GenReq {
 /// A generated system plus a sequence of requests.
 #[derive(Clone, Debug)]
 struct Case {
-    snap: Snapshot<1>,
+    snap: Snapshot<[usize; 1]>,
     reqs: Vec<GenReq>,
 }
 
@@ -132,7 +133,7 @@ type Expected = ([u64; HK_TYPES], Option<(u32, u32)>, u64, u64);
 
 /// Naive reference: what `plan` must decide, computed CPU by CPU.
 fn reference(
-    snap: &Snapshot<1>,
+    snap: &Snapshot<[usize; 1]>,
     current: u64,
     parts: &[u64],
     online: u64,
@@ -191,7 +192,7 @@ fn is_subsequence(sub: &[StepKind], of: &[StepKind]) -> bool {
 }
 
 /// (d): step ordering invariants of a plan made for `features`.
-fn check_steps(p: &Plan<1>, features: Features) {
+fn check_steps(p: &Plan<[usize; 1]>, features: Features) {
     let steps = p.steps.as_slice();
     let first_iso = steps
         .iter()
@@ -236,7 +237,7 @@ fn check_steps(p: &Plan<1>, features: Features) {
 
 /// Plans the first request of `case` from the isolated set `cur` (bits beyond
 /// `nr_cpu_ids` dropped), if it is accepted.
-fn plan_first(case: &Case, cur: u64) -> Option<(Plan<1>, S)> {
+fn plan_first(case: &Case, cur: u64) -> Option<(Plan<[usize; 1]>, S)> {
     let snap = &case.snap;
     let r = &case.reqs[0];
     let parts: Vec<S> = r.parts.iter().map(|p| set(*p)).collect();
@@ -358,14 +359,14 @@ proptest! {
     #[test]
     fn step_sets_chain(case in gen_case(1), cur in any::<u64>(), k in 0usize..=MAX_STEPS) {
         let Some((p, current)) = plan_first(&case, cur) else { return Ok(()) };
-        prop_assert_eq!(p.previous(), current);
+        prop_assert_eq!(p.previous, current);
         let steps = p.steps.as_slice();
         let mut state: Vec<(StepKind, S)> =
             StepKind::ISOLATE_ORDER.iter().map(|k| (*k, current)).collect();
         let slot = |kind: StepKind| StepKind::ISOLATE_ORDER.iter().position(|k| *k == kind).unwrap();
         for (i, s) in steps.iter().enumerate() {
-            prop_assert_eq!(state[slot(s.kind)].1, p.isolated_before(i));
-            state[slot(s.kind)].1 = p.isolated_after(i);
+            prop_assert_eq!(state[slot(s.kind)].1, *p.isolated_before(i));
+            state[slot(s.kind)].1 = *p.isolated_after(i);
         }
         for (kind, st) in &state {
             if steps.iter().any(|s| s.kind == *kind) {
@@ -376,11 +377,11 @@ proptest! {
         let k = k.min(steps.len());
         let mut state: Vec<S> = vec![current; StepKind::ISOLATE_ORDER.len()];
         for i in 0..k {
-            state[slot(steps[i].kind)] = p.isolated_after(i);
+            state[slot(steps[i].kind)] = *p.isolated_after(i);
         }
         for (undo, done) in p.steps.rollback(k).iter().zip((0..k).rev()) {
             prop_assert_eq!(undo.kind, steps[done].kind);
-            state[slot(undo.kind)] = p.isolated_before(done);
+            state[slot(undo.kind)] = *p.isolated_before(done);
         }
         prop_assert!(state.iter().all(|s| *s == current));
     }
@@ -493,4 +494,108 @@ fn exhaustive_four_cpus() {
         }
     }
     assert_eq!(accepted, (16 * 15 + 1) * 3);
+}
+
+/// Sets of `words` words in a heap slice, as the kernel sizes them (`BITS_TO_LONGS(nr_cpu_ids)`).
+type V = CpuSet<Vec<usize>>;
+
+fn words_for(nr: u32) -> usize {
+    (nr as usize).div_ceil(usize::BITS as usize)
+}
+
+/// `bits` (CPUs below 64) with CPU `c` moved to `m[c]`, in a set of `words` words.
+fn spread_set(bits: u64, m: &[u32; 65], words: usize) -> V {
+    let mut s = CpuSet::from_storage(vec![0; words]);
+    for (c, to) in m.iter().enumerate().take(64) {
+        if bits >> c & 1 == 1 {
+            s.set(*to);
+        }
+    }
+    s
+}
+
+/// An increasing map of CPU ids 0..=64 into 0..=8192, with 64 mapped to 8192.
+fn gen_spread() -> impl Strategy<Value = [u32; 65]> {
+    any::<[u8; 64]>().prop_map(|gaps| {
+        let mut m = [0u32; 65];
+        let mut at = 0u32;
+        for (i, g) in gaps.iter().enumerate() {
+            m[i] = at;
+            at += 1 + u32::from(*g % 126);
+        }
+        m[64] = 8192;
+        m
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Up to 8192 possible CPUs: a case of at most 64 CPUs, spread over up to 8192 CPU ids
+    /// by an increasing map, plans as the small case does with every CPU id mapped. The sets
+    /// are heap slices sized for `nr_cpu_ids`, as in the kernel (128 words at 8192 CPUs).
+    #[test]
+    fn spread_over_8192_cpus(case in gen_case(1), cur in any::<u64>(), m in gen_spread()) {
+        let snap = &case.snap;
+        let r = &case.reqs[0];
+        let nr = m[snap.nr_cpu_ids as usize];
+        let full = words_for(8192);
+        let big_snap = Snapshot {
+            boot: core::array::from_fn(|t| spread_set(bits(&snap.boot[t]), &m, full)),
+            nr_cpu_ids: nr,
+            available: snap.available,
+        };
+        let current = cur & low_mask(snap.nr_cpu_ids);
+        let features = Features::from_bits(r.features);
+        let parts: Vec<S> = r.parts.iter().map(|p| set(*p)).collect();
+        let online = case.online(r);
+        let small_req = Request { partitions: &parts, online, features, timekeeper: r.timekeeper };
+        let small = plan(snap, &set(current), &small_req);
+
+        let big_parts: Vec<V> = r.parts.iter().map(|p| spread_set(*p, &m, full)).collect();
+        let big_req = Request {
+            partitions: &big_parts,
+            online: spread_set(bits(&online), &m, full),
+            features,
+            timekeeper: r.timekeeper.map(|t| m[t as usize]),
+        };
+        let words = words_for(nr);
+        let mut out = Plan::from_fn(|| vec![0usize; words]);
+        let big = dhei_plan_tests::plan::plan(&big_snap, &spread_set(current, &m, full), &big_req, &mut out);
+        match (small, big) {
+            (Ok(p), Ok(())) => {
+                let same = |small: &S, big: &V| *big == spread_set(bits(small), &m, words);
+                prop_assert!(out.isolated.words().len() == words);
+                prop_assert!(same(&p.isolated, &out.isolated));
+                prop_assert!(same(&p.entering, &out.entering));
+                prop_assert!(same(&p.leaving, &out.leaving));
+                prop_assert!(same(&p.previous, &out.previous));
+                prop_assert!(same(&p.intermediate, &out.intermediate));
+                for t in 0..HK_TYPES {
+                    prop_assert!(same(&p.target[t], &out.target[t]), "type {}", t);
+                }
+                prop_assert_eq!(p.steps, out.steps);
+                prop_assert_eq!(
+                    p.timekeeping_handoff.map(|(a, b)| (m[a as usize], m[b as usize])),
+                    out.timekeeping_handoff
+                );
+            }
+            (Err(e), Err(b)) => {
+                let want = match e {
+                    Refusal::CpuOutOfRange { cpu, .. } => {
+                        Refusal::CpuOutOfRange { cpu: m[cpu as usize], nr_cpu_ids: nr }
+                    }
+                    Refusal::PartitionsOverlap { cpu } => {
+                        Refusal::PartitionsOverlap { cpu: m[cpu as usize] }
+                    }
+                    Refusal::TimekeeperWithoutSuccessor { cpu } => {
+                        Refusal::TimekeeperWithoutSuccessor { cpu: m[cpu as usize] }
+                    }
+                    other => other,
+                };
+                prop_assert_eq!(b, want);
+            }
+            (s, b) => prop_assert!(false, "64-CPU plan {:?}, spread plan {:?}", s, b),
+        }
+    }
 }

@@ -3,11 +3,12 @@
 //! Unit tests for the planning core.
 
 use dhei_plan_tests::plan::*;
+use dhei_plan_tests::plan_new as plan;
 
-type S = CpuSet<1>;
-type S2 = CpuSet<2>;
+type S = CpuSet<[usize; 1]>;
+type S2 = CpuSet<[usize; 2]>;
 
-fn snap(nr: u32, boot: S, available: Features) -> Snapshot<1> {
+fn snap(nr: u32, boot: S, available: Features) -> Snapshot<[usize; 1]> {
     Snapshot {
         boot: [boot; HK_TYPES],
         nr_cpu_ids: nr,
@@ -15,7 +16,12 @@ fn snap(nr: u32, boot: S, available: Features) -> Snapshot<1> {
     }
 }
 
-fn req<'a>(parts: &'a [S], online: S, features: Features, tk: Option<u32>) -> Request<'a, 1> {
+fn req<'a>(
+    parts: &'a [S],
+    online: S,
+    features: Features,
+    tk: Option<u32>,
+) -> Request<'a, [usize; 1]> {
     Request {
         partitions: parts,
         online,
@@ -176,7 +182,7 @@ fn step_kinds() {
     assert_eq!(s.undo().undo(), s);
 }
 
-fn check_refusal(r: Result<Plan<1>, Refusal>, want: Refusal, msg: &str, errno: i32) {
+fn check_refusal(r: Result<Plan<[usize; 1]>, Refusal>, want: Refusal, msg: &str, errno: i32) {
     let got = r.unwrap_err();
     assert_eq!(got, want);
     assert_eq!(got.to_string(), msg);
@@ -556,13 +562,16 @@ fn rollback_isolate_never_undoes_a_release() {
 
 #[test]
 fn wide_sets() {
-    let boot = CpuSet::<2>::range(0, 99);
+    let boot = CpuSet::<[usize; 2]>::range(0, 99);
     let sn = Snapshot {
         boot: [boot; HK_TYPES],
         nr_cpu_ids: 100,
         available: Features::ALL,
     };
-    let parts = [CpuSet::<2>::range(60, 70), CpuSet::<2>::from_cpus(&[99])];
+    let parts = [
+        CpuSet::<[usize; 2]>::range(60, 70),
+        CpuSet::<[usize; 2]>::from_cpus(&[99]),
+    ];
     let r = Request {
         partitions: &parts,
         online: boot,
@@ -572,7 +581,7 @@ fn wide_sets() {
     let p = plan(&sn, &CpuSet::new(), &r).unwrap();
     assert_eq!(p.target[0].to_string(), "0-59,71-98");
     assert_eq!(p.timekeeping_handoff, Some((64, 0)));
-    let parts = [CpuSet::<2>::from_cpus(&[100])];
+    let parts = [CpuSet::<[usize; 2]>::from_cpus(&[100])];
     let r = Request {
         partitions: &parts,
         ..r
@@ -581,4 +590,83 @@ fn wide_sets() {
         plan(&sn, &CpuSet::new(), &r).unwrap_err().to_string(),
         "CPU 100 beyond nr_cpu_ids 100"
     );
+}
+
+/// The same requests at 8, 64 and 8192 possible CPUs, with sets sized as the kernel sizes
+/// them (`BITS_TO_LONGS(nr_cpu_ids)` words on the heap).
+#[test]
+fn possible_cpus_8_64_8192() {
+    type V = CpuSet<Vec<usize>>;
+    for nr in [8u32, 64, 8192] {
+        let words = (nr as usize).div_ceil(usize::BITS as usize);
+        let of = |cpus: &[u32]| {
+            let mut s: V = CpuSet::from_storage(vec![0; words]);
+            cpus.iter().for_each(|&c| s.set(c));
+            s
+        };
+        let all: Vec<u32> = (0..nr).collect();
+        let sn = Snapshot {
+            boot: core::array::from_fn(|_| of(&all)),
+            nr_cpu_ids: nr,
+            available: Features::ALL,
+        };
+        let top = [nr - 2, nr - 1];
+        let parts = [of(&top)];
+        let r = Request {
+            partitions: &parts,
+            online: of(&all),
+            features: Features::ALL,
+            timekeeper: Some(nr - 1),
+        };
+        let mut p = Plan::from_fn(|| vec![0usize; words]);
+        dhei_plan_tests::plan::plan(&sn, &of(&[]), &r, &mut p).unwrap();
+        assert_eq!(p.isolated.words().len(), words, "nr {nr}");
+        assert_eq!(p.isolated.to_string(), format!("{}-{}", nr - 2, nr - 1));
+        assert_eq!(
+            p.target[HkType::Tick.index()].to_string(),
+            format!("0-{}", nr - 3)
+        );
+        assert_eq!(p.target[HkType::Tick.index()].weight(), nr - 2);
+        assert_eq!(p.timekeeping_handoff, Some((nr - 1, 0)));
+        assert_eq!(
+            kinds(&p.steps, Direction::Isolate),
+            StepKind::ISOLATE_ORDER.to_vec()
+        );
+        assert_eq!(p.entering, p.isolated);
+        // Release from there: the boot masks come back.
+        let cur = p.isolated.clone();
+        let r0 = Request {
+            partitions: &[],
+            ..r.clone()
+        };
+        dhei_plan_tests::plan::plan(&sn, &cur, &r0, &mut p).unwrap();
+        assert!(p.target == sn.boot && p.leaving == cur && p.isolated.is_empty());
+        // Every CPU: refused; a CPU at nr_cpu_ids: out of range; overlap.
+        let every = [of(&all)];
+        let err = |parts: &[V], p: &mut Plan<Vec<usize>>| {
+            let r = Request {
+                partitions: parts,
+                ..r.clone()
+            };
+            dhei_plan_tests::plan::plan(&sn, &of(&[]), &r, p).unwrap_err()
+        };
+        assert_eq!(
+            err(&every, &mut p),
+            Refusal::TimekeeperWithoutSuccessor { cpu: nr - 1 }
+        );
+        let mut beyond: V = CpuSet::from_storage(vec![0; words + 1]);
+        beyond.set(nr);
+        beyond.set(1);
+        assert_eq!(
+            err(&[beyond], &mut p),
+            Refusal::CpuOutOfRange {
+                cpu: nr,
+                nr_cpu_ids: nr
+            }
+        );
+        assert_eq!(
+            err(&[of(&[0, nr - 1]), of(&[nr - 1])], &mut p),
+            Refusal::PartitionsOverlap { cpu: nr - 1 }
+        );
+    }
 }
