@@ -258,7 +258,7 @@ def main():
     ap.add_argument("--smp", type=int, default=8)
     ap.add_argument("--mem", default="1G")
     ap.add_argument("--timeout", type=int, default=1800)
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="", help="comma-separated test names (tests.list)")
     ap.add_argument("--append", default="")
     ap.add_argument("--summary-file", default="")
     args = ap.parse_args()
@@ -269,7 +269,7 @@ def main():
         # One boot per distinct set of extra kernel parameters, in tests.list order.
         groups, budget = {}, {}
         for name, _, extra, t in entries(with_timeout=True):
-            if not args.only or name == args.only:
+            if not args.only or name in args.only.split(","):
                 groups.setdefault(extra, []).append(name)
                 budget[extra] = budget.get(extra, 0) + t
         for i, (extra, names) in enumerate(groups.items()):

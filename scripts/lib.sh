@@ -15,10 +15,19 @@ export CARGO_HOME=${DHEI_CARGO_HOME:-$CACHE/cargo-home}
 SRC=$CACHE/src/$LINUX_SOURCE_VERSION
 PRISTINE=$SRC/pristine
 TREE=$SRC/tree
-# DHEI_EXTRA_CONFIG: one more kconfig fragment (e.g. configs/debug/lockdep.config); such a
-# kernel gets its own build and output directories.
-EXTRA_CONFIG=${DHEI_EXTRA_CONFIG:+$ROOT/$DHEI_EXTRA_CONFIG}
-OUT=$CACHE/out${DHEI_EXTRA_CONFIG:+-$(basename "$DHEI_EXTRA_CONFIG" .config)}
+# DHEI_VARIANT: which kernel configuration (configs/variants/README):
+#   lab      tinyconfig + configs/*.config: the fast test kernel (default)
+#   lockdep  lab + configs/debug/lockdep.config
+#   distro   lab + Debian's values of configs/variants/debian-options.txt (amd64 flavour)
+#            + configs/debug/lockdep.config + configs/variants/distro.config
+#   rt       the same from Debian's rt flavour + configs/variants/rt.config
+# Each variant has its own build and output directories.
+VARIANT=${DHEI_VARIANT:-lab}
+case "$VARIANT" in
+lab) OUT=$CACHE/out ;;
+lockdep|distro|rt) OUT=$CACHE/out-$VARIANT ;;
+*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt)\n' "$VARIANT" >&2; exit 1 ;;
+esac
 JOBS=${JOBS:-$(nproc)}
 
 mkdir -p "$CACHE" "$DL" "$OUT"
@@ -60,11 +69,61 @@ kernel_make_vars() {
 		"KBUILD_BUILD_TIMESTAMP=2026-01-01 00:00:00 UTC"
 }
 
+# Debian's value of every option in configs/variants/debian-options.txt, from Debian's
+# configuration of FLAVOUR (none_amd64, rt_amd64) in the pinned linux-config package: the
+# path of the fragment, made once.
+debian_fragment() {
+	local flavour=$1 frag=$CACHE/variants/$LINUX_SOURCE_VERSION/debian-$1.config
+	if [ ! -s "$frag" ]; then
+		local deb dir=$CACHE/variants/$LINUX_SOURCE_VERSION/unpack
+		deb=$(compgen -G "$DL/${LINUX_CONFIG_PKG}_${LINUX_SOURCE_VERSION/:/%3a}_amd64.deb" || true)
+		if [ -z "$deb" ]; then
+			(cd "$DL" && apt-get download -qq "$LINUX_CONFIG_PKG=$LINUX_SOURCE_VERSION" 2>/dev/null) ||
+				die "cannot download $LINUX_CONFIG_PKG $LINUX_SOURCE_VERSION (pinned in scripts/pins.env)"
+			deb=$(compgen -G "$DL/${LINUX_CONFIG_PKG}_${LINUX_SOURCE_VERSION/:/%3a}_amd64.deb")
+		fi
+		rm -rf "$dir" && mkdir -p "$dir" && dpkg -x "$deb" "$dir"
+		local src=$dir/usr/src/$LINUX_CONFIG_PKG/config.amd64_$flavour.xz
+		[ -f "$src" ] || die "$LINUX_CONFIG_PKG has no config.amd64_$flavour.xz"
+		python3 "$ROOT/scripts/debian-fragment.py" "$ROOT/configs/variants/debian-options.txt" \
+			<(xzcat "$src") "config.amd64_$flavour ($LINUX_CONFIG_PKG $LINUX_SOURCE_VERSION)" >"$frag.tmp"
+		mv "$frag.tmp" "$frag"
+		rm -rf "$dir"
+	fi
+	echo "$frag"
+}
+
+# The kconfig fragments of this variant, in merge order (later ones win).
+variant_fragments() {
+	ls -1 "$ROOT"/configs/*.config
+	case "$VARIANT" in
+	lockdep) echo "$ROOT/configs/debug/lockdep.config" ;;
+	distro)
+		debian_fragment none_amd64
+		echo "$ROOT/configs/debug/lockdep.config"
+		echo "$ROOT/configs/variants/distro.config" ;;
+	rt)
+		debian_fragment rt_amd64
+		echo "$ROOT/configs/debug/lockdep.config"
+		echo "$ROOT/configs/variants/rt.config" ;;
+	esac
+}
+
 # The key of the build directory: source version, toolchain, config fragments.
 build_key() {
+	local frags
+	mapfile -t frags < <(variant_fragments)
 	{
 		echo "$LINUX_SOURCE_VERSION $RUST_WEB_VERSION $BINDGEN_VERSION"
 		clang --version | head -1
-		cat "$ROOT"/configs/*.config ${EXTRA_CONFIG:+"$EXTRA_CONFIG"}
+		cat "${frags[@]}"
 	} | sha256sum | cut -c1-16
+}
+
+# The build directory of this variant: the lab kernel's is named by its key alone.
+build_dir() {
+	case "$VARIANT" in
+	lab) echo "$CACHE/build/$(build_key)" ;;
+	*) echo "$CACHE/build/$VARIANT-$(build_key)" ;;
+	esac
 }

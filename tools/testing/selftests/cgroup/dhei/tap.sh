@@ -25,6 +25,19 @@ eq() { # description expected actual
 	if [ "$2" = "$3" ]; then ok 0 "$1"; else ok 1 "$1 (expected '$2', got '$3')"; fi
 }
 
+# cycles N [MIN]: N, or N/5 but at least MIN (default 20) when the guest was booted with
+# dhei.quick=1: the configuration matrix of ./dhei test runs every test on more kernels, with
+# fewer repetitions of the long loops.
+cycles() {
+	case " $(cat /proc/cmdline) " in
+	*" dhei.quick=1 "*)
+		q=$(($1 / 5))
+		[ "$q" -ge "${2:-20}" ] || q=${2:-20}
+		echo "$q" ;;
+	*) echo "$1" ;;
+	esac
+}
+
 # Prints the plan after the last result (TAP allows it there), so that no plan is counted by
 # hand, and exits with the result.
 done_testing() {
