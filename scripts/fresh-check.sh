@@ -36,6 +36,12 @@ rootfs() {
 	done
 	git clone -q --no-local "$ROOT" "$RFS/root/dhei"
 	cp /etc/resolv.conf "$RFS/etc/resolv.conf"
+	# The network of this machine: certificate authorities installed locally (an egress
+	# proxy's, where there is one) are trusted in the fresh root as well.
+	if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+		cp /usr/local/share/ca-certificates/*.crt "$RFS/usr/local/share/ca-certificates/"
+		chroot "$RFS" update-ca-certificates >/dev/null
+	fi
 	log "root filesystem: $RFS ($(du -sh "$RFS" | cut -f1)), clone at $(git -C "$ROOT" rev-parse --short HEAD)"
 }
 
