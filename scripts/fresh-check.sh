@@ -22,6 +22,8 @@ mmdebstrap_tool() {
 
 rootfs() {
 	umount_all
+	# Never remove a tree that still has /dev or /sys bound into it.
+	! grep -q " $RFS/" /proc/mounts || die "still mounted under $RFS: $(grep " $RFS/" /proc/mounts | cut -d' ' -f2 | head -3)"
 	rm -rf "$RFS"
 	# What a fresh Debian 12 has: the "important" priority set, with the security and
 	# updates suites a Debian 12 installation enables. No Rust, no cargo, no clang.
