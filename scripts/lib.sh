@@ -21,12 +21,13 @@ TREE=$SRC/tree
 #   distro   lab + Debian's values of configs/variants/debian-options.txt (amd64 flavour)
 #            + configs/debug/lockdep.config + configs/variants/distro.config
 #   rt       the same from Debian's rt flavour + configs/variants/rt.config
+#   deb      Debian's full amd64 configuration, modules reduced (./dhei deb, configs/deb/)
 # Each variant has its own build and output directories.
 VARIANT=${DHEI_VARIANT:-lab}
 case "$VARIANT" in
 lab) OUT=$CACHE/out ;;
-lockdep|distro|rt) OUT=$CACHE/out-$VARIANT ;;
-*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt)\n' "$VARIANT" >&2; exit 1 ;;
+lockdep|distro|rt|deb) OUT=$CACHE/out-$VARIANT ;;
+*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, deb)\n' "$VARIANT" >&2; exit 1 ;;
 esac
 JOBS=${JOBS:-$(nproc)}
 
@@ -59,9 +60,10 @@ stage() {
 	log "<== $name: $((SECONDS - t0))s"
 }
 
-# Host tools that build the kernel, with the project-local Rust toolchain.
+# Host tools that build the kernel, with the project-local Rust toolchain. KERNEL_LLVM: the
+# LLVM= of kbuild: 1 for Debian 12's default clang, -22 for clang-22 (./dhei deb).
 kernel_make_vars() {
-	printf '%s\n' ARCH=x86_64 LLVM=1 \
+	printf '%s\n' ARCH=x86_64 "LLVM=${KERNEL_LLVM:-1}" \
 		"RUSTC=$TC/bin/rustc" "RUSTDOC=$TC/bin/rustdoc" "HOSTRUSTC=$TC/bin/rustc" \
 		"BINDGEN=$BINDGEN_ROOT/bin/bindgen" "RUST_LIB_SRC=$TC/usr/lib/rustlib/src/rust/library" \
 		CLIPPY=1 "CLIPPY_DRIVER=$TC/bin/clippy-driver" \
@@ -69,26 +71,35 @@ kernel_make_vars() {
 		"KBUILD_BUILD_TIMESTAMP=2026-01-01 00:00:00 UTC"
 }
 
+# Debian's configuration of FLAVOUR (none_amd64, none_cloud-amd64, rt_amd64) from the
+# pinned linux-config package, written to stdout.
+debian_config() {
+	local flavour=$1 deb dir
+	deb=$(compgen -G "$DL/${LINUX_CONFIG_PKG}_${LINUX_SOURCE_VERSION/:/%3a}_amd64.deb" || true)
+	if [ -z "$deb" ]; then
+		(cd "$DL" && apt-get download -qq "$LINUX_CONFIG_PKG=$LINUX_SOURCE_VERSION" 2>/dev/null) ||
+			die "cannot download $LINUX_CONFIG_PKG $LINUX_SOURCE_VERSION (pinned in scripts/pins.env)"
+		deb=$(compgen -G "$DL/${LINUX_CONFIG_PKG}_${LINUX_SOURCE_VERSION/:/%3a}_amd64.deb")
+	fi
+	dir=$(mktemp -d)
+	dpkg -x "$deb" "$dir"
+	local src=$dir/usr/src/$LINUX_CONFIG_PKG/config.amd64_$flavour.xz
+	[ -f "$src" ] || { rm -rf "$dir"; die "$LINUX_CONFIG_PKG has no config.amd64_$flavour.xz"; }
+	xzcat "$src"
+	rm -rf "$dir"
+}
+
 # Debian's value of every option in configs/variants/debian-options.txt, from Debian's
-# configuration of FLAVOUR (none_amd64, rt_amd64) in the pinned linux-config package: the
-# path of the fragment, made once.
+# configuration of FLAVOUR (none_amd64, rt_amd64): the path of the fragment, made once.
 debian_fragment() {
 	local flavour=$1 frag=$CACHE/variants/$LINUX_SOURCE_VERSION/debian-$1.config
 	if [ ! -s "$frag" ]; then
-		local deb dir=$CACHE/variants/$LINUX_SOURCE_VERSION/unpack
-		deb=$(compgen -G "$DL/${LINUX_CONFIG_PKG}_${LINUX_SOURCE_VERSION/:/%3a}_amd64.deb" || true)
-		if [ -z "$deb" ]; then
-			(cd "$DL" && apt-get download -qq "$LINUX_CONFIG_PKG=$LINUX_SOURCE_VERSION" 2>/dev/null) ||
-				die "cannot download $LINUX_CONFIG_PKG $LINUX_SOURCE_VERSION (pinned in scripts/pins.env)"
-			deb=$(compgen -G "$DL/${LINUX_CONFIG_PKG}_${LINUX_SOURCE_VERSION/:/%3a}_amd64.deb")
-		fi
-		rm -rf "$dir" && mkdir -p "$dir" && dpkg -x "$deb" "$dir"
-		local src=$dir/usr/src/$LINUX_CONFIG_PKG/config.amd64_$flavour.xz
-		[ -f "$src" ] || die "$LINUX_CONFIG_PKG has no config.amd64_$flavour.xz"
+		mkdir -p "${frag%/*}"
+		debian_config "$flavour" >"$frag.full"
 		python3 "$ROOT/scripts/debian-fragment.py" "$ROOT/configs/variants/debian-options.txt" \
-			<(xzcat "$src") "config.amd64_$flavour ($LINUX_CONFIG_PKG $LINUX_SOURCE_VERSION)" >"$frag.tmp"
+			"$frag.full" "config.amd64_$flavour ($LINUX_CONFIG_PKG $LINUX_SOURCE_VERSION)" >"$frag.tmp"
 		mv "$frag.tmp" "$frag"
-		rm -rf "$dir"
+		rm -f "$frag.full"
 	fi
 	echo "$frag"
 }
@@ -109,13 +120,21 @@ variant_fragments() {
 	esac
 }
 
+# What the deb variant's configuration is made of (scripts/deb.sh): it does not start
+# from tinyconfig, so variant_fragments does not describe it.
+deb_inputs() {
+	echo "$ROOT/configs/deb/deb.config"
+	echo "$ROOT/configs/deb/keep-modules.txt"
+	echo "$ROOT/scripts/deb-config.py"
+}
+
 # The key of the build directory: source version, toolchain, config fragments.
 build_key() {
 	local frags
-	mapfile -t frags < <(variant_fragments)
+	if [ "$VARIANT" = deb ]; then mapfile -t frags < <(deb_inputs); else mapfile -t frags < <(variant_fragments); fi
 	{
 		echo "$LINUX_SOURCE_VERSION $RUST_WEB_VERSION $BINDGEN_VERSION"
-		clang --version | head -1
+		if [ "${KERNEL_LLVM:-1}" = 1 ]; then clang --version; else "clang$KERNEL_LLVM" --version; fi | head -1
 		cat "${frags[@]}"
 	} | sha256sum | cut -c1-16
 }

@@ -6,7 +6,8 @@
 
 apt_packages() {
 	local missing=()
-	for p in $APT_PACKAGES; do
+	# DHEI_EXTRA_PACKAGES: what one command needs besides (./dhei deb: $DEB_APT_PACKAGES).
+	for p in $APT_PACKAGES ${DHEI_EXTRA_PACKAGES:-}; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && { log "all Debian packages present"; return; }
