@@ -93,6 +93,12 @@ all)
 	stage "make bindeb-pkg" package
 	stage "initramfs" bash "$ROOT/scripts/initramfs.sh"
 	stage "guest tests on the packaged kernel" guest ;;
-guest) stage "guest tests on the packaged kernel" guest ;;
-*) die "usage: deb.sh [config|all|guest]" ;;
+build)
+	prune
+	stage "deb config ($BUILD)" configure
+	stage "make bindeb-pkg" package ;;
+guest)
+	stage "initramfs" bash "$ROOT/scripts/initramfs.sh"
+	stage "guest tests on the packaged kernel" guest ;;
+*) die "usage: deb.sh [all|config|build|guest]" ;;
 esac
