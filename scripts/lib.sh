@@ -21,13 +21,14 @@ TREE=$SRC/tree
 #   distro   lab + Debian's values of configs/variants/debian-options.txt (amd64 flavour)
 #            + configs/debug/lockdep.config + configs/variants/distro.config
 #   rt       the same from Debian's rt flavour + configs/variants/rt.config
+#   kasan    distro + configs/variants/kasan.config (generic KASAN; not in ./dhei test)
 #   deb      Debian's full amd64 configuration, modules reduced (./dhei deb, configs/deb/)
 # Each variant has its own build and output directories.
 VARIANT=${DHEI_VARIANT:-lab}
 case "$VARIANT" in
 lab) OUT=$CACHE/out ;;
-lockdep|distro|rt|deb) OUT=$CACHE/out-$VARIANT ;;
-*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, deb)\n' "$VARIANT" >&2; exit 1 ;;
+lockdep|distro|rt|kasan|deb) OUT=$CACHE/out-$VARIANT ;;
+*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, kasan, deb)\n' "$VARIANT" >&2; exit 1 ;;
 esac
 JOBS=${JOBS:-$(nproc)}
 
@@ -109,10 +110,11 @@ variant_fragments() {
 	ls -1 "$ROOT"/configs/*.config
 	case "$VARIANT" in
 	lockdep) echo "$ROOT/configs/debug/lockdep.config" ;;
-	distro)
+	distro|kasan)
 		debian_fragment none_amd64
 		echo "$ROOT/configs/debug/lockdep.config"
-		echo "$ROOT/configs/variants/distro.config" ;;
+		echo "$ROOT/configs/variants/distro.config"
+		[ "$VARIANT" = distro ] || echo "$ROOT/configs/variants/kasan.config" ;;
 	rt)
 		debian_fragment rt_amd64
 		echo "$ROOT/configs/debug/lockdep.config"
