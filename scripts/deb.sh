@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# ./dhei deb: linux-image and linux-headers packages for Debian 12 from Debian's full amd64
-# configuration with Rust and CPUSET_ISOLATION, module set reduced (configs/deb/README),
-# built with `make bindeb-pkg`; then the packaged kernel image boots in the guest and runs
-# the domain and nohz_full=dynamic tests. Packages end up in $DHEI_CACHE/out-deb/.
+# ./dhei deb [all|config|build|guest]: linux-image and linux-headers packages for Debian 12
+# from Debian's full amd64 configuration with Rust and CPUSET_ISOLATION, module set reduced
+# (configs/deb/README), built with `make bindeb-pkg`; then the packages are checked (every
+# module signed) and the packaged kernel image boots in the guest and runs the domain and
+# nohz_full=dynamic tests. Packages end up in $DHEI_CACHE/out-deb/.
+#   config  configure only; build  configure and package; guest  check and boot only
 export DHEI_VARIANT=deb
 . "$(dirname "$0")/lib.sh"
 
-# clang-22 for C, and its libclang for bindgen, so that both match (scripts/pins.env).
+# clang-19 for C, and its libclang for bindgen, so that both match (scripts/pins.env).
 export KERNEL_LLVM=-$DEB_LLVM_VERSION LIBCLANG_PATH=/usr/lib/llvm-$DEB_LLVM_VERSION/lib
 BUILD=$(build_dir)
 mapfile -t MAKEVARS < <(kernel_make_vars)
@@ -23,7 +25,10 @@ CONFIG_MITIGATION_CALL_DEPTH_TRACKING=y CONFIG_MITIGATION_SLS=y"
 configure() {
 	if [ ! -f "$BUILD/.config" ]; then
 		mkdir -p "$BUILD"
-		kmake rustavailable >/dev/null || { kmake rustavailable; die "the Rust toolchain is not usable for the kernel"; }
+		# A warning of rustavailable (a bindgen/libclang mismatch) is an error here.
+		local ra
+		ra=$(kmake rustavailable 2>&1) && ! grep -q '^\*\*\*' <<<"$ra" ||
+			{ printf '%s\n' "$ra" >&2; die "the Rust toolchain is not usable for the kernel"; }
 		local tmp
 		tmp=$(mktemp -d)
 		debian_config none_amd64 >"$tmp/full"
@@ -44,38 +49,68 @@ configure() {
 		case "$opt" in CONFIG_*) grep -qx "$opt=m" "$BUILD/.config" || lost+=("$opt") ;; esac
 	done < <(sed 's/#.*//' "$ROOT/configs/deb/keep-modules.txt")
 	[ ${#lost[@]} -eq 0 ] || die "deb: listed modules dropped by olddefconfig (add what they depend on to configs/deb/keep-modules.txt): ${lost[*]}"
-	log "config (deb): $BUILD/.config: $(grep -c '=m$' "$BUILD/.config") modules, $(grep -c '=y$' "$BUILD/.config") options =y;" \
-		"$(wc -l <"$BUILD/modules-left-out.txt") of Debian's modules left out ($OUT/modules-left-out.txt)"
+	# Debian's built-in options this configuration does not have: those of the modules left
+	# out, and what clang cannot build (X86_X32_ABI, gcc-only options).
+	debian_config none_amd64 | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' | sort >"$BUILD/debian-y"
+	sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=[ym]$/\1/p' "$BUILD/.config" | sort | comm -23 "$BUILD/debian-y" - \
+		>"$OUT/options-lost.txt"
+	rm -f "$BUILD/debian-y"
 	cp "$BUILD/modules-left-out.txt" "$OUT/modules-left-out.txt"
+	log "config (deb): $BUILD/.config: $(grep -c '=m$' "$BUILD/.config") modules, $(grep -c '=y$' "$BUILD/.config") options =y;" \
+		"$(wc -l <"$OUT/modules-left-out.txt") of Debian's modules left out ($OUT/modules-left-out.txt)," \
+		"$(wc -l <"$OUT/options-lost.txt") of its =y options not set ($OUT/options-lost.txt)"
+}
+
+# The package version rises with every commit of this repository, so that apt upgrades an
+# installed build (a new build directory restarts kbuild's own counter).
+pkgversion() {
+	local v
+	v=$(make -s -C "$TREE" kernelversion)
+	echo "$v-1+dhei$(git -C "$ROOT" rev-list --count HEAD 2>/dev/null || echo 0)"
 }
 
 package() {
 	local rel
-	rm -f "$CACHE"/build/linux-*.deb "$CACHE"/build/linux-upstream* "$OUT"/linux-*.deb
-	kmake -j"$JOBS" bindeb-pkg >"$OUT/bindeb-pkg.log" 2>&1 ||
+	rm -f "$CACHE"/build/linux-*.deb "$CACHE"/build/linux-upstream*
+	kmake -j"$JOBS" KDEB_PKGVERSION="$(pkgversion)" bindeb-pkg >"$OUT/bindeb-pkg.log" 2>&1 ||
 		{ tail -40 "$OUT/bindeb-pkg.log" >&2; die "make bindeb-pkg failed (log: $OUT/bindeb-pkg.log)"; }
 	python3 "$ROOT/scripts/stack-frames.py" "$BUILD" >&2
-	mv "$CACHE"/build/linux-*.deb "$OUT/"
-	rm -f "$CACHE"/build/linux-upstream*
+	rm -f "$OUT"/linux-*.deb
+	mv "$CACHE"/build/linux-image-*.deb "$CACHE"/build/linux-headers-*.deb "$OUT/"
+	# bindeb-pkg also makes linux-libc-dev: installed, it would replace Debian 12's
+	# userspace kernel headers (6.1) and hold them above Debian's updates. Not shipped.
+	rm -f "$CACHE"/build/linux-libc-dev_*.deb "$CACHE"/build/linux-upstream*
 	rel=$(cat "$BUILD/include/config/kernel.release")
 	log "packages ($rel):"
 	ls -1s --block-size=M "$OUT"/linux-*.deb >&2
 }
 
-# Boot the kernel image as the package installs it.
-guest() {
-	local img=$OUT/image rc=0
+# The image package as dpkg installs it: its kernel, and every module signed.
+check_package() {
+	local img=$OUT/image deb ko n=0 unsigned=0
+	deb=$(compgen -G "$OUT/linux-image-*.deb" | grep -v -- '-dbg_' | head -1) ||
+		die "no linux-image package in $OUT: run ./dhei deb build"
 	rm -rf "$img" && mkdir -p "$img"
-	dpkg -x "$(ls "$OUT"/linux-image-*.deb | grep -v -- -dbg_ | head -1)" "$img"
-	local vmlinuz
-	vmlinuz=$(ls "$img"/boot/vmlinuz-* | head -1)
-	[ -f "$vmlinuz" ] || die "the linux-image package has no /boot/vmlinuz-*"
-	log "booting $vmlinuz from $(basename "$(ls "$OUT"/linux-image-*.deb | grep -v -- -dbg_ | head -1)")"
+	dpkg -x "$deb" "$img"
+	compgen -G "$img/boot/vmlinuz-*" >/dev/null || die "$(basename "$deb") has no /boot/vmlinuz-*"
+	while read -r ko; do
+		n=$((n + 1))
+		case "$ko" in *.xz) xz -dc "$ko" ;; *) cat "$ko" ;; esac | tail -c 28 |
+			grep -q 'Module signature appended' || { unsigned=$((unsigned + 1)); log "  unsigned: $ko"; }
+	done < <(find "$img/lib/modules" -name '*.ko*')
+	[ "$n" -gt 0 ] && [ "$unsigned" -eq 0 ] || die "$(basename "$deb"): $n modules, $unsigned unsigned"
+	log "$(basename "$deb"): $(basename "$(compgen -G "$img/boot/vmlinuz-*")"), $n modules, all signed"
+}
+
+# Boot the kernel image of the package (unpacked by check_package).
+guest() {
+	local vmlinuz rc=0
+	vmlinuz=$(compgen -G "$OUT/image/boot/vmlinuz-*" | head -1)
 	# The package leaves out KUnit and fault injection (configs/deb/deb.config): the
-	# fault-injection checks are reported as skipped, not passed.
+	# fault-injection checks are reported as skipped, not passed; any other skip fails.
 	python3 "$ROOT/scripts/guest.py" --mode test --kernel "$vmlinuz" --initrd "$OUT/initramfs.cpio.gz" \
-		--outdir "$OUT/guest-test" --summary-file "$OUT/guest.summary" --no-kunit --allow-skip \
-		--only dhei_domain,dhei_nohz_dynamic || rc=$?
+		--outdir "$OUT/guest-test" --summary-file "$OUT/guest.summary" --no-kunit \
+		--allow-skip "no fault injection" --only dhei_domain,dhei_nohz_dynamic || rc=$?
 	return $rc
 }
 
@@ -91,6 +126,7 @@ all)
 	prune
 	stage "deb config ($BUILD)" configure
 	stage "make bindeb-pkg" package
+	stage "package check" check_package
 	stage "initramfs" bash "$ROOT/scripts/initramfs.sh"
 	stage "guest tests on the packaged kernel" guest ;;
 build)
@@ -98,6 +134,7 @@ build)
 	stage "deb config ($BUILD)" configure
 	stage "make bindeb-pkg" package ;;
 guest)
+	stage "package check" check_package
 	stage "initramfs" bash "$ROOT/scripts/initramfs.sh"
 	stage "guest tests on the packaged kernel" guest ;;
 *) die "usage: deb.sh [all|config|build|guest]" ;;

@@ -178,7 +178,8 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
                     if mt:
                         if mt.group(1) == "ok" and "# SKIP" not in mt.group(3):
                             p += 1
-                        elif mt.group(1) == "ok" and args.allow_skip:
+                        elif (mt.group(1) == "ok" and args.allow_skip
+                              and args.allow_skip in mt.group(3).partition("# SKIP")[2]):
                             sk += 1
                             print(f"  {name}: {line}")
                         else:
@@ -191,7 +192,7 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
                 if trc != 0:
                     f += 1
                     print(f"  {name}: exit status {trc}")
-                if p + f == 0:
+                if p + f + sk == 0:
                     f += 1
                     print(f"  {name}: printed no TAP result")
                 print(f"{'ok' if f == 0 else 'not ok'} - {name}: {p} passed, {f} failed"
@@ -216,6 +217,9 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
         # message up to KERN_INFO from the start of boot; the dmesg ring buffer may have
         # wrapped. KUnit runs, and is counted, in every boot.
         klog = "\n".join(TS.sub("", l) for l in ctext.splitlines())
+        if args.no_kunit and KUNIT_TOTALS.search(klog):
+            failed += 1
+            print("not ok - kunit: --no-kunit, but this kernel ran KUnit")
         count_kunit = count_kunit and not args.no_kunit
         tot = KUNIT_TOTALS.findall(klog) if count_kunit else [("0", "0", "0", "0")]
         cases = KUNIT_CASE.findall(klog)
@@ -231,6 +235,8 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
             for c in cases:
                 if c[0] != "ok":
                     print(f"  kunit: not ok {c[1]}")
+            if args.no_kunit:
+                print("kunit: not run (--no-kunit: the kernel has no KUnit)")
             if count_kunit:
                 print(f"{'ok' if kf + ks == 0 else 'not ok'} - kunit: {kp} passed, {kf} failed, {ks} skipped"
                       f" (cpu, cpumask, cpuset_hk doctests: {ours_ok}/{len(ours)})")
@@ -269,8 +275,9 @@ def main():
     ap.add_argument("--summary-file", default="")
     ap.add_argument("--no-kunit", action="store_true",
                     help="the kernel has no KUnit: do not require KUnit results")
-    ap.add_argument("--allow-skip", action="store_true",
-                    help="count TAP results marked # SKIP as skipped (reported), not failed")
+    ap.add_argument("--allow-skip", default="", metavar="REASON",
+                    help="count TAP results marked '# SKIP ...REASON...' as skipped (reported),"
+                         " not failed")
     args = ap.parse_args()
     passed = failed = 0
     if args.mode == "demo":
@@ -293,7 +300,7 @@ def main():
             passed, failed = passed + p, failed + f
     if args.summary_file:
         with open(args.summary_file, "w") as f:
-            f.write(f"{passed} {failed}\n")
+            f.write(f"{passed} {failed} {getattr(args, 'skipped', 0)}\n")
     if args.mode == "test":
         print(f"guest: {passed} passed, {failed} failed"
               + (f", {args.skipped} skipped" if getattr(args, "skipped", 0) else ""))
