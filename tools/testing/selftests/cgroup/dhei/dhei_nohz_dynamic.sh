@@ -29,12 +29,35 @@ busy_loc() {
 	sh -c "echo \$\$ >$3/cgroup.procs && exec taskset -c $1 sh -c 'while :; do :; done'" &
 	pid=$!
 	sleep 1
+	trace_on "$1"
 	a=$(loc "$1") u=$(busy "$1")
 	sleep "$2"
 	b=$(loc "$1") v=$(busy "$1")
+	trace_off
 	kill $pid
 	wait $pid 2>/dev/null
 	echo $((b - a)) $((v - u))
+}
+# Where the kernel has timer and workqueue trace events (not the lab kernel), busy_loc
+# records which timers and work items ran on the CPU, and a failing tick check prints them.
+TR=/sys/kernel/debug/tracing
+TEV="timer/timer_expire_entry timer/hrtimer_expire_entry workqueue/workqueue_execute_start"
+trace_on() {
+	rm -f /tmp/tick-trace
+	[ -d $TR/events/timer ] || return 0
+	echo 0 >$TR/tracing_on
+	echo >$TR/trace
+	TRMASK=$(cat $TR/tracing_cpumask)
+	printf '%x' $((1 << $1)) >$TR/tracing_cpumask
+	for e in $TEV; do echo 1 >$TR/events/$e/enable; done
+	echo 1 >$TR/tracing_on
+}
+trace_off() {
+	[ -d $TR/events/timer ] || return 0
+	echo 0 >$TR/tracing_on
+	for e in $TEV; do echo 0 >$TR/events/$e/enable; done
+	echo "$TRMASK" >$TR/tracing_cpumask
+	grep -o 'function[= ][^ ]*' $TR/trace | sort | uniq -c | sort -rn | head -8 >/tmp/tick-trace
 }
 # TAP check of a busy_loc result: the task ran (the CPU was busy >= 90% of the time) and its
 # LOC count is le/ge the limit.
@@ -44,7 +67,9 @@ tick() { # description seconds le|ge limit loc busy
 		return
 	fi
 	if [ "$3" = le ]; then [ "$5" -le "$4" ]; else [ "$5" -ge "$4" ]; fi
-	ok $? "$1 ($5 LOC, $3 $4; busy $6/$(($2 * 100)))"
+	r=$?
+	ok $r "$1 ($5 LOC, $3 $4; busy $6/$(($2 * 100)))"
+	[ $r -eq 0 ] || [ ! -s /tmp/tick-trace ] || sed 's/^ */# ran: /' /tmp/tick-trace
 }
 # Local timer interrupts of CPU $1 over $2 seconds, with nothing started on it.
 idle_loc() { a=$(loc "$1"); sleep "$2"; b=$(loc "$1"); echo $((b - a)); }
