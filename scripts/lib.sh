@@ -31,6 +31,13 @@ lockdep|distro|rt|kasan|deb) OUT=$CACHE/out-$VARIANT ;;
 *) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, kasan, deb)\n' "$VARIANT" >&2; exit 1 ;;
 esac
 JOBS=${JOBS:-$(nproc)}
+# The kasan variant builds with clang-19 (./dhei deb installs it): with Debian 12's clang 14
+# and its INIT_STACK_ALL_ZERO enabler flag, bindgen fails ("unknown argument:
+# -enable-trivial-auto-var-init-zero-knowing-it-will-be-removed-from-clang").
+if [ "$VARIANT" = kasan ]; then
+	export KERNEL_LLVM=${KERNEL_LLVM:--$DEB_LLVM_VERSION}
+	export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-$DEB_LLVM_VERSION/lib}
+fi
 
 mkdir -p "$CACHE" "$DL" "$OUT"
 
