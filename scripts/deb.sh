@@ -9,18 +9,9 @@
 export DHEI_VARIANT=deb
 . "$(dirname "$0")/lib.sh"
 
-# clang-19 for C, and its libclang for bindgen, so that both match (scripts/pins.env).
-export KERNEL_LLVM=-$DEB_LLVM_VERSION LIBCLANG_PATH=/usr/lib/llvm-$DEB_LLVM_VERSION/lib
 BUILD=$(build_dir)
 mapfile -t MAKEVARS < <(kernel_make_vars)
 kmake() { make -s -C "$TREE" O="$BUILD" "${MAKEVARS[@]}" "$@"; }
-
-# The options the packaged kernel must have, checked after olddefconfig.
-REQUIRED="CONFIG_RUST=y CONFIG_CPUSETS=y CONFIG_CPU_ISOLATION=y CONFIG_CPUSET_ISOLATION=y
-CONFIG_NO_HZ_FULL=y CONFIG_RCU_NOCB_CPU=y CONFIG_PREEMPT_DYNAMIC=y CONFIG_MAXSMP=y
-CONFIG_MODULES=y CONFIG_MODULE_SIG_ALL=y CONFIG_SERIAL_8250_CONSOLE=y CONFIG_BLK_DEV_INITRD=y
-CONFIG_MITIGATION_RETHUNK=y CONFIG_MITIGATION_SRSO=y CONFIG_MITIGATION_UNRET_ENTRY=y
-CONFIG_MITIGATION_CALL_DEPTH_TRACKING=y CONFIG_MITIGATION_SLS=y"
 
 configure() {
 	if [ ! -f "$BUILD/.config" ]; then
@@ -29,21 +20,18 @@ configure() {
 		local ra
 		ra=$(kmake rustavailable 2>&1) && ! grep -q '^\*\*\*' <<<"$ra" ||
 			{ printf '%s\n' "$ra" >&2; die "the Rust toolchain is not usable for the kernel"; }
-		local tmp
-		tmp=$(mktemp -d)
-		debian_config none_amd64 >"$tmp/full"
-		debian_config none_cloud-amd64 >"$tmp/cloud"
-		python3 "$ROOT/scripts/deb-config.py" "$tmp/full" "$tmp/cloud" \
+		debian_config none_amd64 >"$BUILD/debian-amd64.config"
+		debian_config none_cloud-amd64 >"$BUILD/debian-cloud.config"
+		python3 "$ROOT/scripts/deb-config.py" "$BUILD/debian-amd64.config" "$BUILD/debian-cloud.config" \
 			"$ROOT/configs/deb/keep-modules.txt" "$BUILD/modules-left-out.txt" >"$BUILD/.config.reduced"
-		rm -rf "$tmp"
 		(cd "$BUILD" && KCONFIG_CONFIG=.config "$TREE/scripts/kconfig/merge_config.sh" -m -O "$BUILD" \
 			.config.reduced "$ROOT/configs/deb/deb.config" >/dev/null)
 	fi
 	kmake olddefconfig >/dev/null
 	local opt missing=() lost=()
-	for opt in $REQUIRED; do
-		grep -qx "$opt" "$BUILD/.config" || missing+=("$opt")
-	done
+	while read -r opt; do
+		case "$opt" in CONFIG_*) grep -qx "$opt" "$BUILD/.config" || missing+=("$opt") ;; esac
+	done <"$ROOT/configs/deb/deb.required"
 	[ ${#missing[@]} -eq 0 ] || die "deb: required values lost after olddefconfig: ${missing[*]}"
 	while read -r opt; do
 		case "$opt" in CONFIG_*) grep -qx "$opt=m" "$BUILD/.config" || lost+=("$opt") ;; esac
@@ -51,7 +39,8 @@ configure() {
 	[ ${#lost[@]} -eq 0 ] || die "deb: listed modules dropped by olddefconfig (add what they depend on to configs/deb/keep-modules.txt): ${lost[*]}"
 	# Debian's built-in options this configuration does not have: those of the modules left
 	# out, and what clang cannot build (X86_X32_ABI, gcc-only options).
-	debian_config none_amd64 | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' | sort >"$BUILD/debian-y"
+	[ -s "$BUILD/debian-amd64.config" ] || debian_config none_amd64 >"$BUILD/debian-amd64.config"
+	sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "$BUILD/debian-amd64.config" | sort >"$BUILD/debian-y"
 	sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=[ym]$/\1/p' "$BUILD/.config" | sort | comm -23 "$BUILD/debian-y" - \
 		>"$OUT/options-lost.txt"
 	rm -f "$BUILD/debian-y"

@@ -31,10 +31,11 @@ lockdep|distro|rt|kasan|deb) OUT=$CACHE/out-$VARIANT ;;
 *) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, kasan, deb)\n' "$VARIANT" >&2; exit 1 ;;
 esac
 JOBS=${JOBS:-$(nproc)}
-# The kasan variant builds with clang-19 (./dhei deb installs it): with Debian 12's clang 14
-# and its INIT_STACK_ALL_ZERO enabler flag, bindgen fails ("unknown argument:
+# The deb and kasan variants build with clang-19 and bindgen with its libclang, so that both
+# match (scripts/pins.env says why not Debian 12's clang 14 or clang-22). With clang 14 and
+# Debian's INIT_STACK_ALL_ZERO, bindgen fails ("unknown argument:
 # -enable-trivial-auto-var-init-zero-knowing-it-will-be-removed-from-clang").
-if [ "$VARIANT" = kasan ]; then
+if [ "$VARIANT" = kasan ] || [ "$VARIANT" = deb ]; then
 	export KERNEL_LLVM=${KERNEL_LLVM:--$DEB_LLVM_VERSION}
 	export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-$DEB_LLVM_VERSION/lib}
 fi
