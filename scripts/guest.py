@@ -7,12 +7,15 @@ does not run, when the guest does not finish in time (its last console lines are
 when the kernel log holds a warning, BUG, Oops, lockdep report or RCU stall.
 """
 import argparse
+import base64
+import binascii
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import zlib
 
 KERNEL_BAD = re.compile(
     r"WARNING:|BUG:|Oops|Kernel panic|general protection fault|"
@@ -45,8 +48,7 @@ def boot(args, outdir, extra="", only="", deadline=None):
     for f in (console, results, monitor):
         if os.path.exists(f):
             os.unlink(f)
-    # sched_verbose publishes /sys/kernel/debug/sched/domains, which the selftests check.
-    append = (f"console=ttyS0 log_buf_len=8M sched_verbose dhei.mode={args.mode} panic=-1 "
+    append = (f"console=ttyS0 log_buf_len=8M dhei.mode={args.mode} panic=-1 "
               f"unknown_nmi_panic panic_print=1 {args.append} {extra}").strip()
     if only:
         append += f" dhei.only={only}"
@@ -114,6 +116,7 @@ def read(path):
 def parse_results(text):
     """Split the framed results into {name: (rc, lines)}, plus dmesg and completion."""
     tests, order, cur, lines, dmesg, done, in_dmesg = {}, [], None, [], [], False, False
+    packed = False
     for line in text.splitlines():
         if line.startswith("### BEGIN "):
             cur, lines = line[10:].strip(), []
@@ -123,14 +126,33 @@ def parse_results(text):
             order.append(cur)
             cur = None
         elif line.startswith("### DMESG"):
-            in_dmesg = True
+            in_dmesg, packed = True, "gzip" in line
         elif line.startswith("### DONE"):
             done, in_dmesg = True, False
         elif in_dmesg:
             dmesg.append(line)
         elif cur is not None:
             lines.append(line)
+    if dmesg and packed:
+        dmesg = unpack(dmesg)
     return tests, order, cur, dmesg, done
+
+
+def unpack(b64_lines):
+    """The guest's "dmesg | gzip | base64", as text lines; as much as arrived of a cut one."""
+    parts = []
+    for line in b64_lines:
+        try:
+            parts.append(base64.b64decode(line.strip()))
+        except (binascii.Error, ValueError):
+            break
+    data = b"".join(parts)
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        text = d.decompress(data)
+    except zlib.error:
+        text = b""
+    return text.decode("utf-8", "replace").replace("\r", "").splitlines()
 
 
 def entries(with_timeout=False):
@@ -151,6 +173,9 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
     problems = []
     ctext, rtext = read(console), read(results)
     tests, order, unfinished, dmesg, done = parse_results(rtext)
+    dmesg_log = os.path.join(os.path.dirname(results), "dmesg.log")
+    with open(dmesg_log, "w") as f:
+        f.write("\n".join(dmesg) + "\n")
     print(f"guest: booted {args.smp} CPUs, finished in {elapsed:.0f}s"
           + (" (TIMED OUT)" if timed_out else ""))
     if args.mode == "demo":
@@ -257,7 +282,7 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
     for p in problems:
         failed += 1
         print(f"not ok - guest: {p}")
-    print(f"logs: {console} {results}")
+    print(f"logs: {console} {results} {dmesg_log}")
     return passed, failed
 
 

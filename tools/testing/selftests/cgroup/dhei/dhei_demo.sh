@@ -12,7 +12,9 @@ KTHREADS="kthreadd rcu_preempt rcu_sched kswapd0 kcompactd0 rcuog/0 rcuos/2 rcuo
 
 pid_of() { # exact comm
 	for d in /proc/[0-9]*; do
-		[ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && { echo "${d#/proc/}"; return; }
+		c=
+		{ read -r c <"$d/comm"; } 2>/dev/null
+		[ "$c" = "$1" ] && { echo "${d#/proc/}"; return; }
 	done
 }
 val() { # file

@@ -111,7 +111,13 @@ wd_is "admin restores the full watchdog mask" "$ALL"
 rmdir $P
 
 # Kthreads: a user-pinned kthread stays where the user put it; others leave and come back.
-pid_of() { for d in /proc/[0-9]*; do [ "$(cat $d/comm 2>/dev/null)" = "$1" ] && { echo ${d#/proc/}; return; }; done; }
+pid_of() {
+	for d in /proc/[0-9]*; do
+		c=
+		{ read -r c <"$d/comm"; } 2>/dev/null
+		[ "$c" = "$1" ] && { echo "${d#/proc/}"; return; }
+	done
+}
 allowed() { awk '/Cpus_allowed_list/ { print $2 }' /proc/$1/status; }
 PINNED=$(pid_of kswapd0)
 OTHER=$(pid_of kthreadd)

@@ -76,7 +76,9 @@ idle_loc() { a=$(loc "$1"); sleep "$2"; b=$(loc "$1"); echo $((b - a)); }
 # Distinct Cpus_allowed_list values of the RCU callback kthreads (rcuog/N, rcuop/N).
 rcuo_affinity() {
 	for p in /proc/[0-9]*; do
-		case "$(cat $p/comm 2>/dev/null)" in
+		c=
+		{ read -r c <"$p/comm"; } 2>/dev/null
+		case "$c" in
 		rcuo*) awk '/^Cpus_allowed_list/ { print $2 }' $p/status ;;
 		esac
 	done | sort -u | tr '\n' ' '

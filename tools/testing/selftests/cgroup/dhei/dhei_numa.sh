@@ -12,7 +12,14 @@
 CG=/sys/fs/cgroup
 P=$CG/rt
 
-pid() { for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"; done; }
+# The shell's read, not cat: a fork per process costs seconds on the debug kernels under TCG.
+pid() {
+	for p in /proc/[0-9]*; do
+		c=
+		{ read -r c <"$p/comm"; } 2>/dev/null
+		[ "$c" = "$1" ] && echo "${p#/proc/}"
+	done
+}
 aff() { awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(pid "$1")/status"; }
 state() { printf '%s ' "$(aff kswapd0)" "$(aff kswapd1)" "$(aff kcompactd0)" "$(aff kcompactd1)"; }
 
