@@ -70,7 +70,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..53"
+echo "1..55"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -186,10 +186,15 @@ echo isolated >$P/cpuset.cpus.partition
 state_ok "isolating 2-3 with CPU 3 offline"
 echo 1 >/sys/devices/system/cpu/cpu3/online
 state_ok "after CPU 3 comes back"
+# Stock kcompactd_cpu_online() gives kcompactd its whole node back when a CPU comes online.
+eq "kswapd0 and kcompactd0 stay off 2-3 when CPU 3 comes back" "0-1,4-7 0-1,4-7" \
+	"$(allowed "$(pid_of kswapd0)") $(allowed "$(pid_of kcompactd0)")"
 echo 0 >/sys/devices/system/cpu/cpu2/online
 state_ok "after unplugging isolated CPU 2"
 echo 1 >/sys/devices/system/cpu/cpu2/online
 state_ok "after re-plugging CPU 2"
+eq "kswapd0 and kcompactd0 stay off 2-3 when CPU 2 comes back" "0-1,4-7 0-1,4-7" \
+	"$(allowed "$(pid_of kswapd0)") $(allowed "$(pid_of kcompactd0)")"
 echo member >$P/cpuset.cpus.partition
 
 # Fault injection: fail each step of an isolate (rolled back whole), then a release.

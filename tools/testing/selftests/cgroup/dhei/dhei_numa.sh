@@ -24,7 +24,7 @@ aff() { awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(pid "$1")/status"; }
 state() { printf '%s ' "$(aff kswapd0)" "$(aff kswapd1)" "$(aff kcompactd0)" "$(aff kcompactd1)"; }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..12"
 echo +cpuset >$CG/cgroup.subtree_control
 eq "two nodes: 0-3 and 4-7" "0-3 4-7" \
 	"$(cat /sys/devices/system/node/node0/cpulist) $(cat /sys/devices/system/node/node1/cpulist)"
@@ -37,6 +37,17 @@ eq "isolating 2-3 is accepted" isolated "$(cat $P/cpuset.cpus.partition)"
 eq "node 0's threads keep 0-1, node 1's stay on 4-7" "0-1 4-7 0-1 4-7 " "$(state)"
 echo member >$P/cpuset.cpus.partition
 eq "release: back to their nodes, not to every CPU" "0-3 4-7 0-3 4-7 " "$(state)"
+
+# A CPU of the node coming online must not give the node's threads the isolated CPUs back
+# (stock kcompactd_cpu_online() restores the whole node).
+echo isolated >$P/cpuset.cpus.partition
+echo 0 >/sys/devices/system/cpu/cpu2/online
+echo 1 >/sys/devices/system/cpu/cpu2/online
+eq "isolated CPU 2 back online: node 0's threads keep 0-1" "0-1 4-7 0-1 4-7 " "$(state)"
+echo 0 >/sys/devices/system/cpu/cpu1/online
+echo 1 >/sys/devices/system/cpu/cpu1/online
+eq "housekeeping CPU 1 back online: node 0's threads keep 0-1" "0-1 4-7 0-1 4-7 " "$(state)"
+echo member >$P/cpuset.cpus.partition
 
 echo 0-3 >$P/cpuset.cpus
 echo isolated >$P/cpuset.cpus.partition
