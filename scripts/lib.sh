@@ -35,9 +35,14 @@ JOBS=${JOBS:-$(nproc)}
 # match (scripts/pins.env says why not Debian 12's clang 14 or clang-22). With clang 14 and
 # Debian's INIT_STACK_ALL_ZERO, bindgen fails ("unknown argument:
 # -enable-trivial-auto-var-init-zero-knowing-it-will-be-removed-from-clang").
+# The other variants use Debian 12's clang, and bindgen must use that clang's libclang too:
+# left to itself it loads the newest libclang on the machine (clang-19 from ./dhei deb, or
+# any other), which rejects clang 14's flags.
 if [ "$VARIANT" = kasan ] || [ "$VARIANT" = deb ]; then
 	export KERNEL_LLVM=${KERNEL_LLVM:--$DEB_LLVM_VERSION}
 	export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-$DEB_LLVM_VERSION/lib}
+elif [ -z "${LIBCLANG_PATH:-}" ] && command -v clang >/dev/null; then
+	export LIBCLANG_PATH=/usr/lib/llvm-$(clang -dumpversion | cut -d. -f1)/lib
 fi
 
 mkdir -p "$CACHE" "$DL" "$OUT"
