@@ -30,6 +30,7 @@ MODES = [
 
 def run(args, mode, params):
     ns = argparse.Namespace(mode="bench", kernel=args.kernel, initrd=args.initrd, smp=8,
+                            accel="tcg", cpu="qemu64",
                             mem="1G", timeout=900, append="")
     outdir = os.path.join(args.outdir, mode)
     console, results, elapsed, _, timed_out = guest.boot(ns, outdir, f"{params} dhei.bench={mode}")

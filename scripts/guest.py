@@ -62,7 +62,7 @@ def boot(args, outdir, extra="", only="", deadline=None):
         for n, cpus in ((0, f"0-{half - 1}"), (1, f"{half}-{args.smp - 1}")):
             numa += ["-object", f"memory-backend-ram,id=m{n},size={size}M",
                      "-numa", f"node,nodeid={n},cpus={cpus},memdev=m{n}"]
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-smp", smp, "-m", args.mem, *numa,
+    cmd = ["qemu-system-x86_64", "-accel", args.accel, "-cpu", args.cpu, "-smp", smp, "-m", args.mem, *numa,
            "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
            "-display", "none", "-monitor", f"unix:{monitor},server=on,wait=off", "-no-reboot",
            "-serial", f"file:{console}", "-serial", f"file:{results}"]
@@ -294,6 +294,8 @@ def main():
     ap.add_argument("--outdir", required=True)
     ap.add_argument("--smp", type=int, default=8)
     ap.add_argument("--mem", default="1G")
+    ap.add_argument("--accel", default="tcg", help="QEMU -accel (tcg,thread=single: one host thread)")
+    ap.add_argument("--cpu", default="qemu64", help="QEMU -cpu model")
     ap.add_argument("--timeout", type=int, default=1800)
     ap.add_argument("--only", default="", help="comma-separated test names (tests.list)")
     ap.add_argument("--append", default="")
