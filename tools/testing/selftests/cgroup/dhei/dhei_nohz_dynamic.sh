@@ -59,10 +59,11 @@ trace_off() {
 	echo "$TRMASK" >$TR/tracing_cpumask
 	grep -o 'function[= ][^ ]*' $TR/trace | sort | uniq -c | sort -rn | head -8 >/tmp/tick-trace
 }
-# TAP check of a busy_loc result: the task ran (the CPU was busy >= 90% of the time) and its
-# LOC count is le/ge the limit.
+# TAP check of a busy_loc result: the task ran (the CPU was busy >= 75% of the time: a CPU
+# whose tick runs accounts by ticks, and under TCG a vCPU thread that waits for a host CPU
+# loses some) and its LOC count is le/ge the limit.
 tick() { # description seconds le|ge limit loc busy
-	if [ "${6:-0}" -lt $(($2 * 90)) ]; then
+	if [ "${6:-0}" -lt $(($2 * 75)) ]; then
 		ok 1 "$1 (the busy task ran only ${6:-0} of $(($2 * 100)) ticks)"
 		return
 	fi
