@@ -38,11 +38,17 @@ JOBS=${JOBS:-$(nproc)}
 # The other variants use Debian 12's clang, and bindgen must use that clang's libclang too:
 # left to itself it loads the newest libclang on the machine (clang-19 from ./dhei deb, or
 # any other), which rejects clang 14's flags.
+# A LIBCLANG_PATH this file chose (DHEI_LIBCLANG_AUTO) is chosen again: ./dhei deb sources
+# it as lab first, then as deb. One set by the user is kept.
+if [ -z "${LIBCLANG_PATH:-}" ] || [ -n "${DHEI_LIBCLANG_AUTO:-}" ]; then
+	if [ "$VARIANT" = kasan ] || [ "$VARIANT" = deb ]; then
+		export LIBCLANG_PATH=/usr/lib/llvm-$DEB_LLVM_VERSION/lib DHEI_LIBCLANG_AUTO=1
+	elif command -v clang >/dev/null; then
+		export LIBCLANG_PATH=/usr/lib/llvm-$(clang -dumpversion | cut -d. -f1)/lib DHEI_LIBCLANG_AUTO=1
+	fi
+fi
 if [ "$VARIANT" = kasan ] || [ "$VARIANT" = deb ]; then
 	export KERNEL_LLVM=${KERNEL_LLVM:--$DEB_LLVM_VERSION}
-	export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-$DEB_LLVM_VERSION/lib}
-elif [ -z "${LIBCLANG_PATH:-}" ] && command -v clang >/dev/null; then
-	export LIBCLANG_PATH=/usr/lib/llvm-$(clang -dumpversion | cut -d. -f1)/lib
 fi
 
 mkdir -p "$CACHE" "$DL" "$OUT"
