@@ -2,11 +2,12 @@
 
 //! Guest harness: drives cgroupfs through the `cgroups-rs` crate, the way container runtimes
 //! do, and checks from outside what isolated partitions do to the housekeeping state. Prints
-//! TAP. cgroups-rs 0.3 has no API for `cpuset.cpus.partition` and `cpuset.cpus.exclusive`;
+//! TAP. cgroups-rs 0.5 has no API for `cpuset.cpus.partition` and `cpuset.cpus.exclusive`;
 //! those two files are written directly.
 
-use cgroups_rs::cpuset::CpuSetController;
-use cgroups_rs::{hierarchies, Cgroup, CgroupPid};
+use cgroups_rs::fs::cpuset::CpuSetController;
+use cgroups_rs::fs::{hierarchies, Cgroup};
+use cgroups_rs::CgroupPid;
 use std::fs;
 use std::process::{Child, Command};
 use std::thread::sleep;
@@ -104,7 +105,7 @@ fn main() {
     t.check(cpuset(&rt).set_cpus("2-3").is_ok(), "set cpuset.cpus 2-3");
     t.check(set_partition(&rt, "isolated"), "write isolated");
     t.eq("partition is isolated", "isolated", &partition(&rt));
-    // cgroups-rs 0.3 reads the v1 name for effective CPUs; cpuset.cpus works on v2.
+    // cgroups-rs 0.5 reads the v1 name for effective CPUs; cpuset.cpus works on v2.
     let cpus = cpuset(&rt).cpuset().cpus;
     let effective = read(&format!("{ROOT}/{}/cpuset.cpus.effective", rt.path()));
     t.eq(
