@@ -34,15 +34,22 @@ bool cpuset_isolation_disabled(void)
 
 /*
  * Whether @task has an affinity set by a user (sched_setaffinity(), taskset)
- * that has no CPU in @new_cpus. user_cpus_ptr is replaced and freed under
- * pi_lock, so it is only looked at under that lock.
+ * that has no CPU in both @a and @b (@b may be NULL). user_cpus_ptr is
+ * replaced and freed under pi_lock, so it is only looked at under that lock.
  */
 static bool user_affinity_outside(struct task_struct *task,
-				  const struct cpumask *new_cpus)
+				  const struct cpumask *a,
+				  const struct cpumask *b)
 {
+	int cpu;
+
 	guard(raw_spinlock_irqsave)(&task->pi_lock);
-	return task->user_cpus_ptr &&
-	       !cpumask_intersects(task->user_cpus_ptr, new_cpus);
+	if (!task->user_cpus_ptr)
+		return false;
+	for_each_cpu_and(cpu, a, task->user_cpus_ptr)
+		if (!b || cpumask_test_cpu(cpu, b))
+			return false;
+	return true;
 }
 
 /*
@@ -87,16 +94,21 @@ bool cpuset_isolation_kthread_affinity(struct task_struct *task,
 	 * the user's mask is kept: a kthread pinned to CPUs that all become
 	 * isolated stays there.
 	 */
-	if (user_affinity_outside(task, new_cpus))
+	if (user_affinity_outside(task, new_cpus, NULL))
 		return false;
 	if (!IS_ENABLED(CONFIG_NUMA))
 		return true;
 	nid = kthread_node(task);
 	if (nid == NUMA_NO_NODE)
 		return true;
-	/* The node mask, or every CPU outside partitions when none of it is left. */
+	/*
+	 * The node mask, or every CPU outside partitions when none of it is
+	 * left, or none of it that the user allowed: a user's mask wins over
+	 * the node.
+	 */
 	node_cpus = cpumask_of_node(nid);
-	if (cpumask_intersects(new_cpus, node_cpus))
+	if (cpumask_intersects(new_cpus, node_cpus) &&
+	    !user_affinity_outside(task, new_cpus, node_cpus))
 		cpumask_and(new_cpus, new_cpus, node_cpus);
 	return true;
 }
