@@ -22,13 +22,14 @@ TREE=$SRC/tree
 #            + configs/debug/lockdep.config + configs/variants/distro.config
 #   rt       the same from Debian's rt flavour + configs/variants/rt.config
 #   kasan    distro + configs/variants/kasan.config (generic KASAN; not in ./dhei test)
+#   kcsan    lab + configs/variants/kcsan.config (KCSAN; not in ./dhei test)
 #   deb      Debian's full amd64 configuration, modules reduced (./dhei deb, configs/deb/)
 # Each variant has its own build and output directories.
 VARIANT=${DHEI_VARIANT:-lab}
 case "$VARIANT" in
 lab) OUT=$CACHE/out ;;
-lockdep|distro|rt|kasan|deb) OUT=$CACHE/out-$VARIANT ;;
-*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, kasan, deb)\n' "$VARIANT" >&2; exit 1 ;;
+lockdep|distro|rt|kasan|kcsan|deb) OUT=$CACHE/out-$VARIANT ;;
+*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, kasan, kcsan, deb)\n' "$VARIANT" >&2; exit 1 ;;
 esac
 JOBS=${JOBS:-$(nproc)}
 # The deb and kasan variants build with clang-19 and bindgen with its libclang, so that both
@@ -129,6 +130,7 @@ variant_fragments() {
 	ls -1 "$ROOT"/configs/*.config
 	case "$VARIANT" in
 	lockdep) echo "$ROOT/configs/debug/lockdep.config" ;;
+	kcsan) echo "$ROOT/configs/variants/kcsan.config" ;;
 	distro|kasan)
 		debian_fragment none_amd64
 		echo "$ROOT/configs/debug/lockdep.config"
