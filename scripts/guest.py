@@ -358,7 +358,10 @@ def boots(r):
     """The boots of run r: one per distinct set of extra kernel parameters, in tests.list
     order, as (outdir, extra, names, deadline, timing)."""
     groups, budget = {}, {}
+    # dhei.timeout=N (./dhei fuzz --soak): every test's timeout, in the guest too.
+    longer = [int(w.split("=", 1)[1]) for w in r.append.split() if w.startswith("dhei.timeout=")]
     for name, _, extra, t in entries(with_timeout=True):
+        t = longer[-1] if longer else t
         if not r.only or name in r.only.split(","):
             groups.setdefault(extra, []).append(name)
             budget[extra] = budget.get(extra, 0) + t
