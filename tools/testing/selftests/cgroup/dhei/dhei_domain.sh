@@ -70,7 +70,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..55"
+echo "1..59"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -227,6 +227,47 @@ if [ -e $FAIL ]; then
 else
 	skip 9 "fault injection" "no fault injection (CONFIG_CPUSET_ISOLATION_FAULT_INJECTION=n)"
 fi
+rmdir $P
+
+# Defects the cpuset fuzzer (dhei-fuzz) found, each as its shortest reproducer.
+# An invalid child partition whose CPUs are none of its new partition parent's stays invalid
+# (stock 6.12 made it valid, sharing the parent's CPUs; generate_sched_domains() warned).
+F=$CG/fz
+mkdir -p $F
+echo +cpuset >$F/cgroup.subtree_control
+mkdir $F/a
+echo 1,3 >$F/a/cpuset.cpus
+echo 7 >$F/cpuset.cpus
+echo root >$F/a/cpuset.cpus.partition
+echo root >$F/cpuset.cpus.partition
+case "$(cat $F/a/cpuset.cpus.partition)" in "root invalid"*) r=0 ;; *) r=1 ;; esac
+ok $r "a child partition with none of its new parent's CPUs stays invalid ($(cat $F/a/cpuset.cpus.partition))"
+echo member >$F/a/cpuset.cpus.partition
+echo member >$F/cpuset.cpus.partition
+rmdir $F/a $F
+# A task moved to a child cgroup and back to the root while a CPU is offline gets that CPU
+# back when it comes online (stock 6.12 skipped the move back: equal effective CPUs).
+mkdir $CG/mv
+sh -c 'while :; do :; done' &
+busy=$!
+echo $busy >$CG/mv/cgroup.procs
+echo 0 >/sys/devices/system/cpu/cpu7/online
+echo $busy >$CG/cgroup.procs
+echo 1 >/sys/devices/system/cpu/cpu7/online
+eq "a task moved back to the root runs on CPU 7 again once it is online" "$ALL" "$(allowed $busy)"
+kill $busy
+wait $busy 2>/dev/null
+rmdir $CG/mv
+# RCU's per-node kthreads stay off isolated CPUs when a CPU goes offline or online (stock
+# 6.12 gave them every RCU housekeeping CPU, isolated ones included, without rcu_nocbs=).
+P=$CG/rcu
+mkpart $P 2-3 isolated
+EXP=$(pid_of rcu_exp_par_gp_kthread_worker/0)
+echo 0 >/sys/devices/system/cpu/cpu5/online
+eq "CPU 5 offline: the expedited RCU kworker stays off 2-3" "0-1,4,6-7" "$(allowed "$EXP")"
+echo 1 >/sys/devices/system/cpu/cpu5/online
+eq "CPU 5 online: the expedited RCU kworker stays off 2-3" "0-1,4-7" "$(allowed "$EXP")"
+echo member >$P/cpuset.cpus.partition
 rmdir $P
 
 # 200 isolate/release cycles (40 in the quick mode).

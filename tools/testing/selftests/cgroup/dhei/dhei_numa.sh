@@ -24,7 +24,7 @@ aff() { awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(pid "$1")/status"; }
 state() { printf '%s ' "$(aff kswapd0)" "$(aff kswapd1)" "$(aff kcompactd0)" "$(aff kcompactd1)"; }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..14"
 echo +cpuset >$CG/cgroup.subtree_control
 eq "two nodes: 0-3 and 4-7" "0-3 4-7" \
 	"$(cat /sys/devices/system/node/node0/cpulist) $(cat /sys/devices/system/node/node1/cpulist)"
@@ -63,6 +63,17 @@ eq "a kswapd pinned by a user to an isolated CPU stays there" "1 2-3" \
 	"$(aff kswapd0) $(aff kcompactd0)"
 echo member >$P/cpuset.cpus.partition
 eq "and keeps the user's CPU on release" "1 0-3" "$(aff kswapd0) $(aff kcompactd0)"
+
+# The user's mask wins over the node: kswapd0 pinned to 2-4 keeps CPU 4 when node 0 has only
+# CPU 1 left outside partitions (the cpuset fuzzer found the pin dropped for CPU 1).
+taskset -pc 2-4 "$(pid kswapd0)" >/dev/null
+echo 0,2-3 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "isolating 0,2-3 is accepted" isolated "$(cat $P/cpuset.cpus.partition)"
+eq "kswapd0 pinned to 2-4 keeps the user's CPU 4, kcompactd0 takes node 0's CPU 1" "4 1" \
+	"$(aff kswapd0) $(aff kcompactd0)"
+echo member >$P/cpuset.cpus.partition
+taskset -pc 0-3 "$(pid kswapd0)" >/dev/null
 rmdir $P
 
 exit $((fails != 0))
