@@ -23,7 +23,7 @@ configure() {
 	while read -r opt; do
 		case "$opt" in ''|'#'*) continue ;; esac
 		grep -qx "$opt=y" "$BUILD/.config" || missing+=("$opt")
-	done <"$ROOT/configs/required.txt"
+	done < <([ "$VARIANT" = stock ] || cat "$ROOT/configs/required.txt")
 	[ ${#missing[@]} -eq 0 ] || die "required options lost after olddefconfig: ${missing[*]} (check their dependencies in $BUILD/.config)"
 	# The variant's own required values (configs/variants/VARIANT.required).
 	local req=$ROOT/configs/variants/$VARIANT.required
@@ -51,7 +51,7 @@ compile() {
 	kmake -j"$JOBS" bzImage
 	ln -sfn "$BUILD" "$OUT/build"
 	# rustc has no -Wframe-larger-than: check the Rust frames against CONFIG_FRAME_WARN.
-	python3 "$ROOT/scripts/stack-frames.py" "$BUILD" >&2
+	[ "$VARIANT" = stock ] || python3 "$ROOT/scripts/stack-frames.py" "$BUILD" >&2
 	cp "$BUILD/arch/x86/boot/bzImage" "$OUT/bzImage"
 	log "kernel: $OUT/bzImage ($(stat -c %s "$OUT/bzImage") bytes) $(cat "$BUILD/include/config/kernel.release")"
 }

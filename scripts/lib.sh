@@ -23,14 +23,17 @@ TREE=$SRC/tree
 #   rt       the same from Debian's rt flavour + configs/variants/rt.config
 #   kasan    distro + configs/variants/kasan.config (generic KASAN; not in ./dhei test)
 #   kcsan    lab + configs/variants/kcsan.config (KCSAN; not in ./dhei test)
+#   stock    the lab configuration built from the pristine source, without our patches and
+#            overlay: what stock 6.12 does (./dhei fuzz, to tell its bugs from ours)
 #   deb      Debian's full amd64 configuration, modules reduced (./dhei deb, configs/deb/)
 # Each variant has its own build and output directories.
 VARIANT=${DHEI_VARIANT:-lab}
 case "$VARIANT" in
 lab) OUT=$CACHE/out ;;
-lockdep|distro|rt|kasan|kcsan|deb) OUT=$CACHE/out-$VARIANT ;;
-*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, kasan, kcsan, deb)\n' "$VARIANT" >&2; exit 1 ;;
+lockdep|distro|rt|kasan|kcsan|stock|deb) OUT=$CACHE/out-$VARIANT ;;
+*) printf 'error: unknown DHEI_VARIANT %s (lab, lockdep, distro, rt, kasan, kcsan, stock, deb)\n' "$VARIANT" >&2; exit 1 ;;
 esac
+[ "$VARIANT" != stock ] || TREE=$PRISTINE
 JOBS=${JOBS:-$(nproc)}
 # The deb and kasan variants build with clang-19 and bindgen with its libclang, so that both
 # match (scripts/pins.env says why not Debian 12's clang 14 or clang-22). With clang 14 and

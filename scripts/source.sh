@@ -86,4 +86,5 @@ tree() {
 }
 
 stage "kernel source $LINUX_SOURCE_PKG $LINUX_SOURCE_VERSION" pristine
-stage "overlay and patches" tree
+# The stock variant builds the pristine source itself.
+[ "$VARIANT" = stock ] || stage "overlay and patches" tree
