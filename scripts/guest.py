@@ -206,7 +206,7 @@ def judge(args, expected, count_kunit, console, results, elapsed, rc, timed_out)
             m = re.search(r"start=([\d.]+) end=([\d.]+)", endline)
             if m:
                 secs = f" [{float(m.group(2)) - float(m.group(1)):.0f}s]"
-            if kind[name] == "tap":
+            if kind[name].rstrip("*") == "tap":
                 p = f = sk = 0
                 for line in lines:
                     mt = TAP_LINE.match(line)
@@ -360,9 +360,10 @@ def boots(r):
     groups, budget = {}, {}
     # dhei.timeout=N (./dhei fuzz --soak): every test's timeout, in the guest too.
     longer = [int(w.split("=", 1)[1]) for w in r.append.split() if w.startswith("dhei.timeout=")]
-    for name, _, extra, t in entries(with_timeout=True):
+    for name, kind, extra, t in entries(with_timeout=True):
         t = longer[-1] if longer else t
-        if not r.only or name in r.only.split(","):
+        # A kind ending in "*" runs only when named (./dhei fuzz).
+        if (not r.only and not kind.endswith("*")) or name in r.only.split(","):
             groups.setdefault(extra, []).append(name)
             budget[extra] = budget.get(extra, 0) + t
     # Each test is killed by the guest at its own timeout; the boot gets their sum plus time

@@ -252,6 +252,7 @@ struct Gen {
     dirs: Vec<String>,
     remotes: Vec<String>,
     hotplug: bool,
+    exclusive: bool,
     pin: bool,
     faults: bool,
 }
@@ -325,7 +326,7 @@ impl Gen {
                 0..=9 => Op::Mkdir(self.dir()),
                 10..=15 => Op::Rmdir(self.dir()),
                 16..=33 => Op::Cpus(self.dir(), self.cpus()),
-                34..=43 => Op::Exclusive(self.dir(), self.cpus()),
+                34..=43 if self.exclusive => Op::Exclusive(self.dir(), self.cpus()),
                 44..=65 => Op::Partition(self.dir(), self.prs()),
                 66..=70 if !self.remotes.is_empty() => {
                     let i = self.rng.below(self.remotes.len() as u32) as usize;
@@ -333,10 +334,12 @@ impl Gen {
                 }
                 71..=76 if self.hotplug => Op::Offline(self.cpu()),
                 77..=84 if self.hotplug => Op::Online(self.cpu()),
+                // The watchdog mask is not a cpuset file: only valid, non-empty lists.
                 85..=87 => Op::Watchdog(if self.rng.chance(50) {
                     format!("0-{}", self.ncpus - 1)
                 } else {
-                    self.cpus()
+                    let lo = self.rng.below(self.ncpus);
+                    format!("{lo}-{}", (lo + self.rng.below(4)).min(self.ncpus - 1))
                 }),
                 88..=94 => {
                     if self.rng.chance(25) {
@@ -375,6 +378,9 @@ struct Boot {
     /// The CPUs of each NUMA node (all online at boot).
     nodes: Vec<Set>,
     has_faults: bool,
+    /// A kernel without our patches (no cpuset.housekeeping): only cpuset's own invariants,
+    /// the workqueue mask and the kernel log are checked, to tell stock bugs from ours.
+    stock: bool,
 }
 
 fn hk_lines() -> BTreeMap<String, String> {
@@ -403,8 +409,13 @@ impl Boot {
             ));
         }
         let lines = hk_lines();
+        let stock = fs::metadata(format!("{CG}/cpuset.housekeeping")).is_err();
         let mut boot: [Set; HK_TYPES] = Default::default();
         for t in HkType::ALL {
+            if stock {
+                boot[t.index()] = possible;
+                continue;
+            }
             let l = lines
                 .get(t.name())
                 .ok_or(format!("cpuset.housekeeping has no {} line", t.name()))?;
@@ -448,6 +459,7 @@ impl Boot {
             watchdog: parse_list(&read(WD).unwrap_or_default()).unwrap_or_default(),
             nodes,
             has_faults: fs::metadata(FAIL).is_ok(),
+            stock,
         })
     }
 }
@@ -687,13 +699,13 @@ impl Machine {
         let online = parse_list(&read("/sys/devices/system/cpu/online").unwrap_or_default())
             .unwrap_or_default();
 
-        // cpuset's own bookkeeping: each CPU is isolated when the deepest valid partition
-        // holding it is isolated; valid partitions' exclusive CPUs are the "subpartition"
-        // CPUs that tasks of the root cgroup stay off.
-        let mut depth = vec![(0usize, Prs::Member); b.ncpus as usize];
+        // cpuset's own bookkeeping, on the online CPUs (effective CPUs are online ones): valid
+        // partitions never share an effective CPU (a parent partition's lose those of its
+        // child partitions; the sched domains are built from them); an online CPU is isolated
+        // when the valid partition whose effective CPUs hold it is isolated; the CPUs of valid
+        // partitions are the "subpartition" CPUs that tasks of the root cgroup stay off.
         let mut subparts = Set::new();
-        // Valid partitions never share an effective CPU: a parent partition's effective CPUs
-        // lose those of its child partitions (the sched domains are built from them).
+        let mut tree_iso = Set::new();
         let mut effs: Vec<(String, Set)> = Vec::new();
         for d in self.tree() {
             let prs = match read(&format!("{CG}/{d}/cpuset.cpus.partition")).as_deref() {
@@ -701,16 +713,6 @@ impl Machine {
                 Some("isolated") => Prs::Isolated,
                 _ => continue,
             };
-            let x = read(&format!("{CG}/{d}/cpuset.cpus.exclusive.effective"))
-                .and_then(|s| parse_list(&s))
-                .unwrap_or_default();
-            let dd = d.split('/').count();
-            for c in x.iter().filter(|&c| c < b.ncpus) {
-                if dd >= depth[c as usize].0 {
-                    depth[c as usize] = (dd, prs);
-                }
-            }
-            subparts.or_assign(&x);
             let e = read(&format!("{CG}/{d}/cpuset.cpus.effective"))
                 .and_then(|s| parse_list(&s))
                 .unwrap_or_default();
@@ -720,17 +722,15 @@ impl Machine {
                     oe.and(&e)
                 ));
             }
+            subparts.or_assign(&e);
+            if prs == Prs::Isolated {
+                tree_iso.or_assign(&e);
+            }
             effs.push((d, e));
         }
-        let mut tree_iso = Set::new();
-        for (c, (_, prs)) in depth.iter().enumerate() {
-            if *prs == Prs::Isolated {
-                tree_iso.set(c as u32);
-            }
-        }
-        if tree_iso != iso {
+        if tree_iso != iso.and(&online) {
             bad.push(format!(
-                "cpuset.cpus.isolated is '{iso}', the valid isolated partitions hold '{tree_iso}'"
+                "cpuset.cpus.isolated is '{iso}', the valid isolated partitions hold '{tree_iso}' of the online CPUs"
             ));
         }
 
@@ -757,7 +757,7 @@ impl Machine {
             ));
         }
         let lines = hk_lines();
-        for t in HkType::ALL {
+        for t in HkType::ALL.iter().copied().filter(|_| !b.stock) {
             let live = lines.get(t.name()).cloned().unwrap_or_default();
             let want = &out.target[t.index()];
             if parse_list(&live).as_ref() != Some(want) {
@@ -783,7 +783,7 @@ impl Machine {
         }
         let sysfs = |f: &str| read(&format!("/sys/devices/system/cpu/{f}")).unwrap_or_default();
         let want = b.sysfs_isolated.or(&iso);
-        if parse_list(&sysfs("isolated")).as_ref() != Some(&want) {
+        if !b.stock && parse_list(&sysfs("isolated")).as_ref() != Some(&want) {
             bad.push(format!(
                 "sysfs isolated is '{}', the model says '{want}'",
                 sysfs("isolated")
@@ -794,7 +794,7 @@ impl Machine {
         } else {
             b.nohz_full
         };
-        if parse_list(&sysfs("nohz_full")).as_ref() != Some(&want) {
+        if !b.stock && parse_list(&sysfs("nohz_full")).as_ref() != Some(&want) {
             bad.push(format!(
                 "sysfs nohz_full is '{}', the model says '{want}'",
                 sysfs("nohz_full")
@@ -803,6 +803,7 @@ impl Machine {
 
         // Tasks of the root cgroup, kthreads first: off every partition, kswapd and kcompactd
         // on their node when it has CPUs left, a user's mask kept.
+        // Offline CPUs of partitions are not in their effective CPUs: compare online ones.
         let top = b.possible.andnot(&subparts);
         let procs = read(&format!("{CG}/cgroup.procs")).unwrap_or_default();
         for pid in procs.lines().filter_map(|l| l.parse::<u32>().ok()) {
@@ -834,6 +835,9 @@ impl Machine {
             let rcu_node =
                 name.starts_with("rcub/") || name.starts_with("rcu_exp_par_gp_kthread_worker/");
             if flags & PF_KTHREAD != 0 && (user.is_some() || node.is_some() || rcu_node) {
+                if b.stock {
+                    continue;
+                }
                 // Kthreads that place themselves too: kswapd and kcompactd on their node
                 // (also when a CPU comes online), RCU's per-node kthreads on their rcu_node's
                 // online CPUs (at CPU hotplug), and a kthread a user pinned. Where they are
@@ -844,7 +848,9 @@ impl Machine {
                 if got.is_empty() {
                     why.push("no CPU".to_string());
                 }
-                let kept = user.is_some_and(|u| !top.intersects(&u));
+                // Offline CPUs of partitions are missing from `top` (effective CPUs are online
+                // ones); the isolated ones at least are known.
+                let kept = user.is_some_and(|u| !top.andnot(&iso).intersects(&u));
                 if !kept && !got.is_subset(hk) {
                     why.push(format!("outside the kthread housekeeping mask '{hk}'"));
                 }
@@ -855,8 +861,10 @@ impl Machine {
                 }
                 // A user's mask replaces the node's (sched_setaffinity() knows no node). The
                 // node's CPUs are its online ones (cpumask_of_node()): when none of them is
-                // left outside partitions, any CPU outside partitions will do.
-                if let (Some((n, cpus)), None) = (node, user) {
+                // left outside partitions, any CPU outside partitions will do. Only kcompactd
+                // takes its node back when a CPU of it comes online; kswapd does at the next
+                // partition change.
+                if let (Some((n, cpus)), None, true) = (node, user, name.starts_with("kcompactd")) {
                     let now = node_cpus(n);
                     if now.intersects(&top) && !got.and(&online).is_subset(cpus) {
                         why.push(format!("outside its node's CPUs '{cpus}'"));
@@ -870,7 +878,7 @@ impl Machine {
                 }
                 continue;
             }
-            if got != want {
+            if got.and(&online) != want.and(&online) {
                 let what = if flags & PF_KTHREAD != 0 {
                     "kthread"
                 } else {
@@ -885,6 +893,16 @@ impl Machine {
         let busy = self.busy.id();
         if let Some(cg) = read(&format!("/proc/{busy}/cgroup")) {
             let path = cg.trim_start_matches("0::/").to_string();
+            // Without cpuset in its cgroup (a parent had tasks when it was made, so cpuset was
+            // not enabled for it), the task is in the nearest ancestor's cpuset.
+            let mut path = path;
+            while !path.is_empty()
+                && fs::metadata(format!("{CG}/{path}/cpuset.cpus.effective")).is_err()
+            {
+                path = path
+                    .rsplit_once('/')
+                    .map_or(String::new(), |(p, _)| p.to_string());
+            }
             if !path.is_empty() {
                 let eff = read(&format!("{CG}/{path}/cpuset.cpus.effective")).unwrap_or_default();
                 let got = allowed(busy).unwrap_or_default();
@@ -897,6 +915,9 @@ impl Machine {
         let want = self.req.watchdog.andnot(&iso);
         let t0 = Instant::now();
         loop {
+            if b.stock {
+                break;
+            }
             let got = read(WD).unwrap_or_default();
             if parse_list(&got).as_ref() == Some(&want) {
                 break;
@@ -1053,7 +1074,27 @@ fn shrink(
 
 /// Runs `threads` writers, a hotplug thread, a task mover and a /proc reader for `epochs`
 /// epochs of `per` operations each, checking at the quiescent point after each epoch.
-fn concurrent(m: &mut Machine, seed: u64, threads: usize, ops: u64, t: &mut Tap) -> u64 {
+/// Leaves out the operation kinds of `--without`.
+fn restrict(g: &mut Gen, without: &[String]) {
+    let without = |k: &str| without.iter().any(|w| w == k);
+    g.hotplug &= !without("hotplug");
+    g.exclusive &= !without("exclusive");
+    if without("remote") {
+        g.remotes.clear();
+    }
+    if without("nested") {
+        g.dirs.retain(|d| !d.contains('/'));
+    }
+}
+
+fn concurrent(
+    m: &mut Machine,
+    seed: u64,
+    threads: usize,
+    ops: u64,
+    without: &[String],
+    t: &mut Tap,
+) -> u64 {
     let per = 10u64;
     let workers = threads + 2;
     let epochs = (ops / (per * workers as u64)).max(1);
@@ -1070,6 +1111,7 @@ fn concurrent(m: &mut Machine, seed: u64, threads: usize, ops: u64, t: &mut Tap)
     let wd = Arc::new(Mutex::new(m.req.watchdog));
     let mut handles = Vec::new();
     for w in 0..workers {
+        let without = without.to_vec();
         let (barrier, progress, stop, last, wd) = (
             barrier.clone(),
             progress.clone(),
@@ -1108,10 +1150,13 @@ fn concurrent(m: &mut Machine, seed: u64, threads: usize, ops: u64, t: &mut Tap)
                 } else {
                     vec![]
                 },
-                hotplug: false,
+                hotplug: true,
+                exclusive: true,
                 pin: false,
                 faults: false,
             };
+            restrict(&mut g, &without);
+            let hotplug = g.hotplug;
             let mut m = Lite { busy };
             for _ in 0..epochs {
                 let mut mine = Vec::new();
@@ -1119,15 +1164,18 @@ fn concurrent(m: &mut Machine, seed: u64, threads: usize, ops: u64, t: &mut Tap)
                     let op = if w < threads {
                         loop {
                             let op = g.op();
-                            if !matches!(op, Op::Move(_) | Op::Watchdog(_)) {
+                            if !matches!(
+                                op,
+                                Op::Move(_) | Op::Watchdog(_) | Op::Offline(_) | Op::Online(_)
+                            ) {
                                 break op;
                             }
                         }
                     } else if w == threads {
                         match g.rng.below(10) {
-                            0..=3 => Op::Offline(g.cpu()),
-                            4..=8 => Op::Online(g.cpu()),
-                            _ => Op::Watchdog(g.cpus()),
+                            0..=3 if hotplug => Op::Offline(g.cpu()),
+                            4..=8 if hotplug => Op::Online(g.cpu()),
+                            _ => Op::Watchdog(format!("0-{}", g.rng.below(ncpus - 1) + 1)),
                         }
                     } else if g.rng.chance(20) {
                         Op::Move(String::new())
@@ -1299,6 +1347,8 @@ struct Args {
     threads: usize,
     faults: bool,
     verbose: bool,
+    /// Operation kinds left out: `hotplug`, `remote`, `exclusive`, `nested`.
+    without: Vec<String>,
 }
 
 fn args() -> Args {
@@ -1308,6 +1358,7 @@ fn args() -> Args {
         threads: 0,
         faults: false,
         verbose: false,
+        without: Vec::new(),
     };
     let mut seed = None;
     // The kernel command line first (./dhei fuzz), then the program's arguments.
@@ -1342,6 +1393,7 @@ fn args() -> Args {
             "threads" => a.threads = v.parse().unwrap_or(0),
             "faults" => a.faults = v == "1",
             "verbose" => a.verbose = v == "1",
+            "without" => a.without = v.split(',').map(String::from).collect(),
             _ => {}
         }
     }
@@ -1376,7 +1428,7 @@ fn main() {
         "sequential".into()
     };
     println!(
-        "# dhei-fuzz: seed {} ops {} ({mode}{}); replay: ./dhei fuzz --seed {} --ops {}{}",
+        "# dhei-fuzz: seed {} ops {} ({mode}{}); replay: ./dhei fuzz --seed {} --ops {}{}{}{}{}",
         a.seed,
         a.ops,
         if a.faults { ", faults" } else { "" },
@@ -1386,10 +1438,25 @@ fn main() {
             format!(" --threads {}", a.threads)
         } else {
             String::new()
+        },
+        if a.faults { " --faults" } else { "" },
+        if a.without.is_empty() {
+            String::new()
+        } else {
+            format!(" --without {}", a.without.join(","))
+        },
+        if read("/proc/cmdline")
+            .unwrap_or_default()
+            .contains("nohz_full=dynamic")
+        {
+            " --dynamic"
+        } else {
+            ""
         }
     );
     println!(
-        "# boot: {} CPUs, features {}, domain {}, wq {}, watchdog {}, nohz_full '{}', fault injection {}",
+        "# boot: {}{} CPUs, features {}, domain {}, wq {}, watchdog {}, nohz_full '{}', fault injection {}",
+        if boot.stock { "stock kernel (cpuset invariants only), " } else { "" },
         boot.ncpus,
         boot.snap.available,
         boot.snap.boot[HkType::Domain.index()],
@@ -1426,7 +1493,7 @@ fn main() {
     );
     let t0 = Instant::now();
     let ran = if a.threads > 0 {
-        concurrent(&mut m, a.seed, a.threads, a.ops, &mut t)
+        concurrent(&mut m, a.seed, a.threads, a.ops, &a.without, &mut t)
     } else {
         let mut g = Gen {
             rng: Rng::new(a.seed),
@@ -1438,9 +1505,11 @@ fn main() {
             .to_vec(),
             remotes: vec!["kp/pod/ctr".into(), "kp/pod2/ctr".into()],
             hotplug: true,
-            pin: m.pinned.is_some(),
+            exclusive: true,
+            pin: m.pinned.is_some() && !m.boot.stock,
             faults: a.faults && has_faults,
         };
+        restrict(&mut g, &a.without);
         let ops: Vec<Op> = (0..a.ops).map(|_| g.op()).collect();
         let res = run_ops(&mut m, &ops, a.verbose);
         println!(
@@ -1528,10 +1597,12 @@ fn main() {
     for ty in HkType::ALL {
         let _ = write!(want, "{} ", m.boot.snap.boot[ty.index()]);
     }
-    t.check(
-        again == want,
-        "every housekeeping mask is its boot mask again",
-    );
+    if !m.boot.stock {
+        t.check(
+            again == want,
+            "every housekeeping mask is its boot mask again",
+        );
+    }
     let _ = m.busy.kill();
     let _ = m.busy.wait();
     println!("1..{}", t.n);
