@@ -70,7 +70,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..59"
+echo "1..60"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -258,6 +258,19 @@ eq "a task moved back to the root runs on CPU 7 again once it is online" "$ALL" 
 kill $busy
 wait $busy 2>/dev/null
 rmdir $CG/mv
+# A change of an invalid partition's CPUs that would leave the root no CPU gives nothing back
+# to it: stock 6.12 gave back the CPUs of a valid sibling, which stayed "isolated" while its
+# CPU was neither isolated nor exclusive any more.
+mkdir $CG/fy $CG/fz
+echo 0-7 >$CG/fy/cpuset.cpus
+echo isolated >$CG/fy/cpuset.cpus.partition
+echo isolated >$CG/fz/cpuset.cpus.partition
+echo 5 >$CG/fz/cpuset.cpus
+echo 2-4 >$CG/fy/cpuset.cpus
+eq "a valid sibling keeps isolating CPU 5 when an invalid partition changes its CPUs" \
+	"isolated 5 0-4,6-7" \
+	"$(cat $CG/fz/cpuset.cpus.partition) $(cat $ISO) $(cat $CG/cpuset.cpus.effective)"
+rmdir $CG/fy $CG/fz
 # RCU's per-node kthreads stay off isolated CPUs when a CPU goes offline or online (stock
 # 6.12 gave them every RCU housekeeping CPU, isolated ones included, without rcu_nocbs=).
 P=$CG/rcu
