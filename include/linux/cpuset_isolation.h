@@ -78,6 +78,13 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
  * that the next update fails, or 0. Reading it disarms it.
  */
 u32 cpuset_isolation_take_fail_step(void);
+
+/*
+ * Whether a message of the state machine that a user can cause (a refused
+ * partition write, possibly by a delegated cgroup's owner) may be printed now:
+ * the kernel's default rate limit, shared by all such messages.
+ */
+bool cpuset_isolation_log_ratelimit(void);
 #else
 static inline bool cpuset_isolation_kthread_affinity(struct task_struct *task,
 						     struct cpumask *new_cpus)

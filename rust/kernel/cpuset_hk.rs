@@ -208,3 +208,11 @@ pub fn take_fail_step() -> u32 {
     // SAFETY: The function only exchanges a `u32` atomically.
     unsafe { bindings::cpuset_isolation_take_fail_step() }
 }
+
+/// Whether a message that a user can cause (a refused partition write, possibly by the owner
+/// of a delegated cgroup) may be printed now: the kernel's default rate limit
+/// (`DEFAULT_RATELIMIT_INTERVAL`, `DEFAULT_RATELIMIT_BURST`), shared by all such messages.
+pub fn log_ratelimit() -> bool {
+    // SAFETY: The function only takes a spinlock-protected rate-limit state.
+    unsafe { bindings::cpuset_isolation_log_ratelimit() }
+}

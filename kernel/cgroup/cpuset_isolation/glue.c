@@ -9,6 +9,7 @@
 #include <linux/init.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
+#include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/isolation.h>
@@ -111,6 +112,14 @@ bool cpuset_isolation_kthread_affinity(struct task_struct *task,
 	    !user_affinity_outside(task, new_cpus, node_cpus))
 		cpumask_and(new_cpus, new_cpus, node_cpus);
 	return true;
+}
+
+bool cpuset_isolation_log_ratelimit(void)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
+	return __ratelimit(&rs);
 }
 
 /* The kernel's live masks, not the state machine's idea of them. */
