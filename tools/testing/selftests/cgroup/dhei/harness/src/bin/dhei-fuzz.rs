@@ -217,13 +217,15 @@ impl Op {
     fn shell(&self) -> String {
         let p = |d: &str| format!("{CG}/{d}");
         match self {
-            Op::Mkdir(d) => format!("mkdir -p {}", p(d)),
+            // cgroups-rs enables the controllers in every parent on the way down.
+            Op::Mkdir(d) => mkdir_shell(d),
             Op::Rmdir(d) => format!("rmdir {}", p(d)),
             Op::Cpus(d, l) => format!("echo '{l}' > {}/cpuset.cpus", p(d)),
             Op::Exclusive(d, l) => format!("echo '{l}' > {}/cpuset.cpus.exclusive", p(d)),
             Op::Partition(d, k) => format!("echo {} > {}/cpuset.cpus.partition", k.name(), p(d)),
             Op::Remote(d, l) => format!(
-                "for d in {}; do echo '{l}' > $d/cpuset.cpus.exclusive; done; echo '{l}' > {}/cpuset.cpus; echo isolated > {}/cpuset.cpus.partition",
+                "{}; for d in {}; do echo '{l}' > $d/cpuset.cpus.exclusive; done; echo '{l}' > {}/cpuset.cpus; echo isolated > {}/cpuset.cpus.partition",
+                mkdir_shell(d),
                 ancestors(d).iter().map(|a| p(a)).collect::<Vec<_>>().join(" "),
                 p(d),
                 p(d)
@@ -237,6 +239,17 @@ impl Op {
             Op::FailStep(n) => format!("echo {n} > {FAIL}"),
         }
     }
+}
+
+/// What `Cgroup::new()` does, in shell: make the directories and enable cpuset in every
+/// parent on the way down (it enables every controller; only cpuset matters here).
+fn mkdir_shell(d: &str) -> String {
+    let mut out = format!("mkdir -p {CG}/{d}");
+    let parts = ancestors(d);
+    for a in &parts[..parts.len() - 1] {
+        out += &format!("; echo +cpuset > {CG}/{a}/cgroup.subtree_control");
+    }
+    out
 }
 
 /// `a`, `a/b`, ..., `d`: the cgroups from the top down to `d`.
