@@ -15,30 +15,8 @@ use std::time::Duration;
 
 const ROOT: &str = "/sys/fs/cgroup";
 
-struct Tap {
-    n: u32,
-    failed: u32,
-}
-
-impl Tap {
-    fn check(&mut self, ok: bool, what: &str) {
-        self.n += 1;
-        if ok {
-            println!("ok {} {}", self.n, what);
-        } else {
-            println!("not ok {} {}", self.n, what);
-            self.failed += 1;
-        }
-    }
-
-    fn eq(&mut self, what: &str, want: &str, got: &str) {
-        if want == got {
-            self.check(true, what);
-        } else {
-            self.check(false, &format!("{what} (expected '{want}', got '{got}')"));
-        }
-    }
-}
+mod tap;
+use tap::Tap;
 
 fn read(path: &str) -> String {
     fs::read_to_string(path)

@@ -37,6 +37,12 @@ use std::time::{Duration, Instant};
 #[path = "../../../../../../../../kernel/cgroup/cpuset_isolation/plan.rs"]
 mod plan;
 
+#[allow(dead_code)]
+#[path = "../tap.rs"]
+mod tap;
+
+use tap::Tap;
+
 use plan::{CpuSet, Features, HkType, Request, Snapshot, HK_TYPES};
 
 /// Words of a CPU set: 256 CPUs, more than any guest of ours has.
@@ -593,49 +599,70 @@ fn cgroup(d: &str) -> Cgroup {
     Cgroup::load(hierarchies::auto(), d)
 }
 
+/// Runs an operation on cgroupfs or CPU hotplug, which needs no model state (`busy` is the busy
+/// loop's pid); `None` for the others.
+fn apply_cgroup(op: &Op, busy: u32) -> Option<Result<(), String>> {
+    let file = |d: &str, f: &str| format!("{CG}/{d}/{f}");
+    Some(match op {
+        Op::Mkdir(d) => Cgroup::new(hierarchies::auto(), d)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Op::Rmdir(d) => {
+            if fs::metadata(file(d, "")).is_err() {
+                return Some(Err("ENOENT".into()));
+            }
+            cgroup(d).delete().map_err(|e| {
+                use std::error::Error;
+                e.source()
+                    .and_then(|s| s.downcast_ref::<std::io::Error>())
+                    .and_then(|s| s.raw_os_error())
+                    .map_or(e.to_string(), errno_name)
+            })
+        }
+        Op::Cpus(d, l) => {
+            let cg = cgroup(d);
+            match cg.controller_of::<CpuSetController>() {
+                Some(c) if fs::metadata(file(d, "cpuset.cpus")).is_ok() => c
+                    .set_cpus(l)
+                    .map_err(|_| write(&file(d, "cpuset.cpus"), l).err().unwrap_or_default()),
+                _ => Err("ENOENT".into()),
+            }
+        }
+        Op::Exclusive(d, l) => write(&file(d, "cpuset.cpus.exclusive"), l),
+        Op::Partition(d, k) => write(&file(d, "cpuset.cpus.partition"), k.name()),
+        Op::Remote(d, l) => (|| {
+            for a in ancestors(d) {
+                if fs::metadata(file(&a, "")).is_err() {
+                    Cgroup::new(hierarchies::auto(), &a).map_err(|e| e.to_string())?;
+                }
+                write(&file(&a, "cpuset.cpus.exclusive"), l)?;
+            }
+            write(&file(d, "cpuset.cpus"), l)?;
+            write(&file(d, "cpuset.cpus.partition"), "isolated")
+        })(),
+        Op::Offline(c) => write(&format!("/sys/devices/system/cpu/cpu{c}/online"), "0"),
+        Op::Online(c) => write(&format!("/sys/devices/system/cpu/cpu{c}/online"), "1"),
+        Op::Move(d) if d.is_empty() => write(&format!("{CG}/cgroup.procs"), &busy.to_string()),
+        Op::Move(d) if fs::metadata(file(d, "")).is_err() => Err("ENOENT".into()),
+        Op::Move(d) => cgroup(d)
+            .add_task_by_tgid(CgroupPid::from(u64::from(busy)))
+            .map_err(|_| {
+                // cgroups-rs gives no errno; the write again does.
+                write(&file(d, "cgroup.procs"), &busy.to_string())
+                    .err()
+                    .unwrap_or_default()
+            }),
+        Op::Watchdog(_) | Op::Pin(_) | Op::FailStep(_) => return None,
+    })
+}
+
 impl Machine {
     /// Runs one operation; returns what the kernel said.
     fn apply(&mut self, op: &Op) -> Result<(), String> {
-        let file = |d: &str, f: &str| format!("{CG}/{d}/{f}");
+        if let Some(res) = apply_cgroup(op, self.busy.id()) {
+            return res;
+        }
         match op {
-            Op::Mkdir(d) => Cgroup::new(hierarchies::auto(), d)
-                .map(drop)
-                .map_err(|e| e.to_string()),
-            Op::Rmdir(d) => {
-                if fs::metadata(file(d, "")).is_err() {
-                    return Err("ENOENT".into());
-                }
-                cgroup(d).delete().map_err(|e| {
-                    use std::error::Error;
-                    e.source()
-                        .and_then(|s| s.downcast_ref::<std::io::Error>())
-                        .and_then(|s| s.raw_os_error())
-                        .map_or(e.to_string(), errno_name)
-                })
-            }
-            Op::Cpus(d, l) => {
-                let cg = cgroup(d);
-                match cg.controller_of::<CpuSetController>() {
-                    Some(c) if fs::metadata(file(d, "cpuset.cpus")).is_ok() => c
-                        .set_cpus(l)
-                        .map_err(|_| write(&file(d, "cpuset.cpus"), l).err().unwrap_or_default()),
-                    _ => Err("ENOENT".into()),
-                }
-            }
-            Op::Exclusive(d, l) => write(&file(d, "cpuset.cpus.exclusive"), l),
-            Op::Partition(d, k) => write(&file(d, "cpuset.cpus.partition"), k.name()),
-            Op::Remote(d, l) => {
-                for a in ancestors(d) {
-                    if fs::metadata(file(&a, "")).is_err() {
-                        Cgroup::new(hierarchies::auto(), &a).map_err(|e| e.to_string())?;
-                    }
-                    write(&file(&a, "cpuset.cpus.exclusive"), l)?;
-                }
-                write(&file(d, "cpuset.cpus"), l)?;
-                write(&file(d, "cpuset.cpus.partition"), "isolated")
-            }
-            Op::Offline(c) => write(&format!("/sys/devices/system/cpu/cpu{c}/online"), "0"),
-            Op::Online(c) => write(&format!("/sys/devices/system/cpu/cpu{c}/online"), "1"),
             Op::Watchdog(l) => {
                 write(WD, l)?;
                 // The sysctl takes what it parses; the model takes the same list.
@@ -643,21 +670,6 @@ impl Machine {
                     self.req.watchdog = s;
                 }
                 Ok(())
-            }
-            Op::Move(d) => {
-                let pid = CgroupPid::from(u64::from(self.busy.id()));
-                if d.is_empty() {
-                    write(&format!("{CG}/cgroup.procs"), &self.busy.id().to_string())
-                } else if fs::metadata(file(d, "")).is_err() {
-                    Err("ENOENT".into())
-                } else {
-                    cgroup(d).add_task_by_tgid(pid).map_err(|_| {
-                        // cgroups-rs gives no errno; the write again does.
-                        write(&file(d, "cgroup.procs"), &self.busy.id().to_string())
-                            .err()
-                            .unwrap_or_default()
-                    })
-                }
             }
             Op::Pin(l) => {
                 let pid = self.pinned.ok_or("no kthread to pin")?;
@@ -673,6 +685,7 @@ impl Machine {
                     Err("no fault injection".into())
                 }
             }
+            _ => Ok(()),
         }
     }
 
@@ -1170,7 +1183,6 @@ fn concurrent(
             };
             restrict(&mut g, &without);
             let hotplug = g.hotplug;
-            let mut m = Lite { busy };
             for _ in 0..epochs {
                 let mut mine = Vec::new();
                 for _ in 0..per {
@@ -1203,7 +1215,7 @@ fn concurrent(
                             }
                         }
                     } else {
-                        let _ = m.apply(&op);
+                        let _ = apply_cgroup(&op, busy);
                     }
                     mine.push(op.shell());
                     progress.fetch_add(1, Ordering::Relaxed);
@@ -1298,61 +1310,7 @@ fn concurrent(
     n
 }
 
-/// The operations the concurrent threads run, without the checks.
-struct Lite {
-    busy: u32,
-}
-
-impl Lite {
-    fn apply(&mut self, op: &Op) -> Result<(), String> {
-        let file = |d: &str, f: &str| format!("{CG}/{d}/{f}");
-        match op {
-            Op::Mkdir(d) => Cgroup::new(hierarchies::auto(), d)
-                .map(drop)
-                .map_err(|e| e.to_string()),
-            Op::Rmdir(d) => cgroup(d).delete().map_err(|e| e.to_string()),
-            Op::Cpus(d, l) => write(&file(d, "cpuset.cpus"), l),
-            Op::Exclusive(d, l) => write(&file(d, "cpuset.cpus.exclusive"), l),
-            Op::Partition(d, k) => write(&file(d, "cpuset.cpus.partition"), k.name()),
-            Op::Remote(d, l) => {
-                for a in ancestors(d) {
-                    if fs::metadata(file(&a, "")).is_err() {
-                        Cgroup::new(hierarchies::auto(), &a).map_err(|e| e.to_string())?;
-                    }
-                    write(&file(&a, "cpuset.cpus.exclusive"), l)?;
-                }
-                write(&file(d, "cpuset.cpus"), l)?;
-                write(&file(d, "cpuset.cpus.partition"), "isolated")
-            }
-            Op::Offline(c) => write(&format!("/sys/devices/system/cpu/cpu{c}/online"), "0"),
-            Op::Online(c) => write(&format!("/sys/devices/system/cpu/cpu{c}/online"), "1"),
-            Op::Move(d) if d.is_empty() => {
-                write(&format!("{CG}/cgroup.procs"), &self.busy.to_string())
-            }
-            Op::Move(d) => cgroup(d)
-                .add_task_by_tgid(CgroupPid::from(u64::from(self.busy)))
-                .map_err(|e| e.to_string()),
-            _ => Ok(()),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
-
-struct Tap {
-    n: u32,
-    failed: u32,
-}
-
-impl Tap {
-    fn check(&mut self, ok: bool, what: &str) {
-        self.n += 1;
-        println!("{}ok {} {what}", if ok { "" } else { "not " }, self.n);
-        if !ok {
-            self.failed += 1;
-        }
-    }
-}
 
 struct Args {
     seed: u64,
