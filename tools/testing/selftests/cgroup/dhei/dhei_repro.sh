@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs the shell script given base64-encoded as dhei.repro= on the kernel command line
-# (./dhei repro FILE), such as a reproducer the fuzzer printed: cpuset enabled in the root
+# Runs the shell script given gzip'ed and base64-encoded as dhei.repro= on the kernel command
+# line (./dhei repro FILE), such as a reproducer the fuzzer printed: cpuset enabled in the root
 # cgroup, a busy loop's pid in $BUSY. Prints every command (sh -x), then the cpuset state of
 # every cgroup. One TAP check, that the script ran; guest.py fails the run on any kernel
 # report in the log.
@@ -15,7 +15,7 @@ script=
 for a in $(cat /proc/cmdline); do
 	case "$a" in dhei.repro=*) script=${a#dhei.repro=} ;; esac
 done
-echo "$script" | base64 -d >/tmp/repro.sh 2>/dev/null
+echo "$script" | base64 -d 2>/dev/null | gunzip >/tmp/repro.sh 2>/dev/null
 echo +cpuset >$CG/cgroup.subtree_control
 sh -c 'while :; do :; done' &
 BUSY=$!
