@@ -4,7 +4,7 @@
 # fz is a valid isolated partition holding CPU 0, but cpuset.cpus.isolated still reads 2-3
 # (fz's CPUs before the write), no partition holds 2-3 any more, and the housekeeping masks,
 # which follow cpuset.cpus.isolated, keep 2-3 isolated until reboot. Run: ./dhei repro FILE
-# ($BUSY is a busy loop's pid). Not yet tried on stock 6.12 (DHEI_VARIANT=stock).
+# ($BUSY is a busy loop's pid). Stock 6.12.117 ends the same (DHEI_VARIANT=stock).
 mkdir -p /sys/fs/cgroup/fy
 echo isolated > /sys/fs/cgroup/fz/cpuset.cpus.partition
 echo 0 > /sys/devices/system/cpu/cpu5/online
