@@ -70,7 +70,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..60"
+echo "1..61"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -271,6 +271,22 @@ eq "a valid sibling keeps isolating CPU 5 when an invalid partition changes its 
 	"isolated 5 0-4,6-7" \
 	"$(cat $CG/fz/cpuset.cpus.partition) $(cat $ISO) $(cat $CG/cpuset.cpus.effective)"
 rmdir $CG/fy $CG/fz
+# An invalid partition that gets new CPUs takes those, not the ones it held while valid
+# (stock 6.12 isolated its old CPUs 2-3 again, which no partition held any more).
+mkdir $CG/fz $CG/fy
+echo 2-3 >$CG/fz/cpuset.cpus
+echo isolated >$CG/fz/cpuset.cpus.partition
+sh -c 'while :; do :; done' &
+busy=$!
+echo $busy >$CG/fz/cgroup.procs
+echo 1-3 >$CG/fy/cpuset.cpus
+echo 0 >$CG/fz/cpuset.cpus
+eq "an invalidated partition moved to CPU 0 isolates CPU 0, not its old 2-3" \
+	"isolated 0 1-7" \
+	"$(cat $CG/fz/cpuset.cpus.partition) $(cat $ISO) $(cat $CG/cpuset.cpus.effective)"
+kill $busy
+wait $busy 2>/dev/null
+rmdir $CG/fz $CG/fy
 # RCU's per-node kthreads stay off isolated CPUs when a CPU goes offline or online (stock
 # 6.12 gave them every RCU housekeeping CPU, isolated ones included, without rcu_nocbs=).
 P=$CG/rcu
