@@ -62,9 +62,10 @@ int cpuset_isolation_check(const struct cpumask *isolated,
 /*
  * The affinity that cpuset gives @task, a task of the top cpuset, when
  * partitions change. Returns false to leave @task alone (a kthread whose
- * user-set affinity has no CPU in @new_cpus). Otherwise @new_cpus, the CPUs outside partitions, may
- * be narrowed to the task's preferred CPUs: kswapd and kcompactd prefer their
- * node's CPUs while some of them are left.
+ * user-set affinity has no CPU in @new_cpus). Otherwise @new_cpus, the CPUs
+ * outside partitions, may be narrowed to the task's preferred CPUs: kswapd
+ * and kcompactd prefer their node's CPUs while some of them are left that a
+ * user-set affinity allows.
  */
 bool cpuset_isolation_kthread_affinity(struct task_struct *task,
 				       struct cpumask *new_cpus);
