@@ -1,0 +1,184 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bad input on every cpuset file, and CPU hotplug that changes which partitions are valid,
+# booted with nohz_full=dynamic (every housekeeping class that follows partitions is on).
+#
+# Bad input: out-of-range, reversed, malformed and over-long CPU lists, overlapping exclusive
+# CPUs, unknown partition types, bad node lists, and writes to the root's read-only files.
+# Each write fails with an error, the file keeps its value, and nothing global changes (the
+# housekeeping masks, cpuset.cpus.isolated, nohz_full, sysfs isolated, the workqueue mask and
+# the watchdog), on a member cgroup and on a valid isolated partition alike.
+#
+# Hotplug: offlining CPUs of an isolated partition, down to its last, with and without a
+# task in it, and onlining them again. After every step the kernel must be in a state the
+# model accepts: cpuset.cpus.isolated's online CPUs are exactly the online CPUs of the valid
+# isolated partitions, and every mask follows cpuset.cpus.isolated. Prints TAP.
+
+. "$(dirname "$0")/tap.sh"
+
+CG=/sys/fs/cgroup
+HK=$CG/cpuset.housekeeping
+ISO=$CG/cpuset.cpus.isolated
+WQ=/sys/devices/virtual/workqueue/cpumask
+WD=/proc/sys/kernel/watchdog_cpumask
+NOHZ=/sys/devices/system/cpu/nohz_full
+SYSISO=/sys/devices/system/cpu/isolated
+ALL=$(cat /sys/devices/system/cpu/possible)
+N=$((${ALL#0-} + 1))
+
+# cpulist <-> one CPU number per line.
+expand() {
+	echo "$1" | tr ',' '\n' | awk -F- 'NF == 1 && $1 != "" { print $1 }
+		NF == 2 { for (c = $1; c <= $2; c++) print c }'
+}
+compress() {
+	sort -n -u | awk 'NR == 1 { s = e = $1; next } $1 == e + 1 { e = $1; next }
+		{ out = out (out == "" ? "" : ",") (s == e ? s : s "-" e); s = e = $1 }
+		END { if (NR) out = out (out == "" ? "" : ",") (s == e ? s : s "-" e); print out }'
+}
+# and LIST LIST, minus LIST (from all possible CPUs), hexminus LIST (as a hex mask)
+and() { { expand "$1"; expand "$2"; } | sort -n | uniq -d | compress; }
+minus() { { seq 0 $((N - 1)); expand "$1"; expand "$1"; } | sort -n | uniq -u | compress; }
+hexminus() {
+	{ seq 0 $((N - 1)); expand "$1"; expand "$1"; } | sort -n | uniq -u |
+		awk '{ x[$1] = 1 } END { v = 0; p = 1; for (c = 0; c < '$N'; c++) {
+			if (x[c]) v += p; p *= 2 } printf "%x\n", v }'
+}
+hk() { awk -v t="$1" '$1 == t { print $2 }' $HK; }
+
+global() { printf '%s|' "$(cat $HK | tr '\n' ' ')" "$(cat $ISO)" "$(cat $NOHZ)" "$(cat $SYSISO)" \
+	"$(cat $WQ)" "$(cat $WD)"; }
+
+# The state the model accepts, see above.
+consistent() { # description
+	online=$(cat /sys/devices/system/cpu/online)
+	iso=$(cat $ISO)
+	held=$(for d in $(find $CG -mindepth 1 -type d); do
+		[ "$(cat $d/cpuset.cpus.partition 2>/dev/null)" = isolated ] &&
+			expand "$(cat $d/cpuset.cpus.effective)"
+	done | compress)
+	want=$(minus "$iso")
+	bad=
+	[ "$(and "$iso" "$online")" = "$(and "$held" "$online")" ] ||
+		bad="$bad isolated online CPUs '$(and "$iso" "$online")' but valid partitions hold '$held'"
+	for t in timer misc sched domain wq kthread tick rcu; do
+		[ "$(hk $t)" = "$want" ] || bad="$bad $t=$(hk $t)"
+	done
+	[ "$(hk managed_irq)" = "$ALL" ] || bad="$bad managed_irq=$(hk managed_irq)"
+	[ "$(cat $NOHZ)" = "$iso" ] || bad="$bad nohz_full=$(cat $NOHZ)"
+	[ "$(cat $SYSISO)" = "$iso" ] || bad="$bad sysfs_isolated=$(cat $SYSISO)"
+	[ "$(cat $WQ)" = "$(hexminus "$iso")" ] || bad="$bad wq=$(cat $WQ)"
+	if [ -z "$bad" ]; then ok 0 "$1 (isolated '$iso')"; else ok 1 "$1 (isolated '$iso':$bad)"; fi
+}
+
+# refused description file value: the write fails, the file and the global state keep
+# their values. Reports the error the shell got.
+refused() {
+	g0=$(global)
+	f0=$(cat "$2" 2>/dev/null)
+	err=$( (echo "$3" >"$2") 2>&1)
+	rc=$?
+	g1=$(global)
+	f1=$(cat "$2" 2>/dev/null)
+	if [ $rc -eq 0 ]; then
+		ok 1 "$1 (accepted)"
+	elif [ "$f0" != "$f1" ]; then
+		ok 1 "$1 (the file changed from '$f0' to '$f1')"
+	elif [ "$g0" != "$g1" ]; then
+		ok 1 "$1 (global state changed: '$g0' -> '$g1')"
+	else
+		ok 0 "$1 (${err##*: })"
+	fi
+}
+
+echo "TAP version 13"
+echo +cpuset >$CG/cgroup.subtree_control
+BOOT=$(global)
+consistent "boot state"
+
+M=$CG/member
+Q=$CG/iso
+mkdir $M $Q
+echo 4-5 >$M/cpuset.cpus
+echo 2-3 >$Q/cpuset.cpus
+echo isolated >$Q/cpuset.cpus.partition
+eq "a valid isolated partition on 2-3" "isolated 2-3" "$(cat $Q/cpuset.cpus.partition) $(cat $ISO)"
+consistent "with the partition"
+
+# 80 kB, longer than any cpuset file takes (100 + 6 * NR_CPUS bytes; 49252 with 8192).
+long=$(yes 0,1, | head -n 20000 | tr -d '\n')
+long=${long%,}
+for d in $M $Q; do
+	w=${d#$CG/}
+	refused "$w: cpuset.cpus beyond the last CPU" $d/cpuset.cpus "2-$N"
+	refused "$w: cpuset.cpus far out of range" $d/cpuset.cpus 1000000
+	refused "$w: cpuset.cpus reversed range" $d/cpuset.cpus 3-2
+	refused "$w: cpuset.cpus negative" $d/cpuset.cpus -1
+	refused "$w: cpuset.cpus open range" $d/cpuset.cpus 2-
+	refused "$w: cpuset.cpus garbage" $d/cpuset.cpus 'two,three'
+	refused "$w: cpuset.cpus a list longer than the file takes (${#long} bytes)" $d/cpuset.cpus "$long"
+	refused "$w: cpuset.cpus.exclusive beyond the last CPU" $d/cpuset.cpus.exclusive "$N"
+	refused "$w: cpuset.cpus.exclusive garbage" $d/cpuset.cpus.exclusive x
+	refused "$w: unknown partition type" $d/cpuset.cpus.partition bogus
+	refused "$w: empty partition type" $d/cpuset.cpus.partition ''
+	refused "$w: partition type with trailing junk" $d/cpuset.cpus.partition isolatedx
+	refused "$w: partition type in capitals" $d/cpuset.cpus.partition ISOLATED
+	refused "$w: cpuset.mems beyond the last node" $d/cpuset.mems 7
+	refused "$w: cpuset.mems garbage" $d/cpuset.mems node0
+done
+# Exclusive CPUs another partition holds.
+refused "member: cpuset.cpus.exclusive overlapping the partition's" $M/cpuset.cpus.exclusive 3-4
+for f in cpuset.cpus.effective cpuset.cpus.isolated cpuset.cpus.exclusive.effective \
+	cpuset.mems.effective cpuset.housekeeping cpuset.isolation.features; do
+	refused "root: read-only $f" $CG/$f 0
+done
+refused "root: it has no cpuset.cpus.partition" $CG/cpuset.cpus.partition isolated
+refused "root: it has no cpuset.cpus" $CG/cpuset.cpus 0
+# An offline CPU is no bad input: a member may list it, which changes nothing global.
+echo 0 >/sys/devices/system/cpu/cpu5/online
+g0=$(global)
+echo 4-5 >$M/cpuset.cpus && echo 5 >$M/cpuset.cpus
+eq "member: an offline CPU alone is accepted, effective falls back to the parent's" \
+	"5 $(cat $CG/cpuset.cpus.effective)" "$(cat $M/cpuset.cpus) $(cat $M/cpuset.cpus.effective)"
+eq "and nothing global changed" "$g0" "$(global)"
+echo 1 >/sys/devices/system/cpu/cpu5/online
+consistent "after all the bad input"
+
+# Hotplug of an isolated partition's CPUs, without a task in it: the partition stays valid
+# and keeps its CPUs isolated while they are offline, as a boot-time nohz_full= list does.
+echo 0 >/sys/devices/system/cpu/cpu3/online
+consistent "CPU 3 of the empty partition offline"
+echo 0 >/sys/devices/system/cpu/cpu2/online
+eq "its last CPU offline: the empty partition stays valid" isolated "$(cat $Q/cpuset.cpus.partition)"
+consistent "both CPUs of the empty partition offline"
+echo 1 >/sys/devices/system/cpu/cpu2/online
+echo 1 >/sys/devices/system/cpu/cpu3/online
+consistent "both back online"
+
+# With a task: the last CPU going offline invalidates the partition (no CPU left to run
+# the task), and its CPUs leave isolation; they come back when a CPU comes back.
+sh -c "echo \$\$ >$Q/cgroup.procs && exec sh -c 'while :; do :; done'" &
+task=$!
+sleep 0.2
+echo 0 >/sys/devices/system/cpu/cpu3/online
+consistent "CPU 3 of the partition with a task offline"
+echo 0 >/sys/devices/system/cpu/cpu2/online
+case "$(cat $Q/cpuset.cpus.partition)" in "isolated invalid"*) r=0 ;; *) r=1 ;; esac
+ok $r "its last CPU offline invalidates the partition ($(cat $Q/cpuset.cpus.partition))"
+consistent "the invalid partition"
+eq "the task runs outside it" "$(cat $CG/cpuset.cpus.effective)" \
+	"$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/$task/status)"
+echo 1 >/sys/devices/system/cpu/cpu2/online
+eq "CPU 2 back: the partition is valid again" isolated "$(cat $Q/cpuset.cpus.partition)"
+consistent "after CPU 2 came back"
+echo 1 >/sys/devices/system/cpu/cpu3/online
+consistent "after CPU 3 came back"
+kill $task
+wait $task 2>/dev/null
+
+echo member >$Q/cpuset.cpus.partition
+rmdir $M $Q
+eq "boot state at the end" "$BOOT" "$(global)"
+
+done_testing
