@@ -70,7 +70,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..61"
+echo "1..62"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -203,15 +203,18 @@ if [ -e $FAIL ]; then
 	for step in 1 2 3 4 5 6; do
 		echo $step >$FAIL
 		echo isolated >$P/cpuset.cpus.partition
-		# cpuset has committed the partition; the housekeeping state must be rolled back whole.
+		# The housekeeping state is rolled back whole, and the partition is invalid.
 		d=$(hk domain)
 		w=$(cat $WQ)
+		pr=$(cat $P/cpuset.cpus.partition)
+		iso=$(cat $ISO)
 		echo 0 >$FAIL
 		echo member >$P/cpuset.cpus.partition
-		if [ "$d" = "$ALL" ] && [ "$w" = "$(hexminus "")" ]; then
-			ok 0 "isolate with step $step failing rolls back"
+		if [ "$d" = "$ALL" ] && [ "$w" = "$(hexminus "")" ] && [ -z "$iso" ] &&
+			[ "$pr" = "isolated invalid (Isolating the CPUs failed, see the kernel log)" ]; then
+			ok 0 "isolate with step $step failing rolls back and invalidates the partition"
 		else
-			ok 1 "isolate with step $step failing rolls back (domain '$d', wq '$w')"
+			ok 1 "isolate with step $step failing rolls back and invalidates the partition (domain '$d', wq '$w', '$pr', isolated '$iso')"
 		fi
 	done
 	eq "fault injection left the boot state" "$before" "$(snapshot)"
@@ -287,6 +290,27 @@ eq "an invalidated partition moved to CPU 0 isolates CPU 0, not its old 2-3" \
 kill $busy
 wait $busy 2>/dev/null
 rmdir $CG/fz $CG/fy
+# An invalid partition whose new CPUs overlap a sibling's stays invalid, through cpuset.cpus
+# and through cpuset.cpus.exclusive (stock 6.12 made it valid without CS_CPU_EXCLUSIVE; its
+# next switch to root then failed and left its CPUs isolated and out of the root for good).
+mkdir $CG/fz $CG/fy
+echo 1-2 >$CG/fz/cpuset.cpus
+echo isolated >$CG/fz/cpuset.cpus.partition
+echo 2-3 >$CG/fy/cpuset.cpus
+echo 2,4 >$CG/fz/cpuset.cpus
+p1=$(cat $CG/fz/cpuset.cpus.partition)
+echo root >$CG/fz/cpuset.cpus.partition
+echo member >$CG/fz/cpuset.cpus.partition
+echo 1-2 >$CG/fz/cpuset.cpus
+echo isolated >$CG/fz/cpuset.cpus.partition
+echo 2 >$CG/fz/cpuset.cpus.exclusive 2>/dev/null
+p2=$(cat $CG/fz/cpuset.cpus.partition)
+echo root >$CG/fz/cpuset.cpus.partition
+echo member >$CG/fz/cpuset.cpus.partition
+rmdir $CG/fz $CG/fy
+case "$p1|$p2" in "isolated invalid"*"|isolated invalid"*) r=0 ;; *) r=1 ;; esac
+[ $r -eq 0 ] && [ -z "$(cat $ISO)" ] && [ "$(cat $CG/cpuset.cpus.effective)" = "$ALL" ]
+ok $? "an invalid partition made to overlap a sibling stays invalid and leaks nothing ('$p1', '$p2', isolated '$(cat $ISO)', root '$(cat $CG/cpuset.cpus.effective)')"
 # RCU's per-node kthreads stay off isolated CPUs when a CPU goes offline or online (stock
 # 6.12 gave them every RCU housekeeping CPU, isolated ones included, without rcu_nocbs=).
 P=$CG/rcu
