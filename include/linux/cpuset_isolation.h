@@ -46,7 +46,10 @@ int cpuset_isolation_features_show(struct seq_file *sf, void *v);
  * undoes the isolate steps completed before it; a release always goes on, and
  * is applied even when the isolation of new CPUs is refused. Called with
  * cpus_read_lock() held and cpuset_mutex not held (the steps create kthreads),
- * serialised by the caller. Returns 0 or a negative errno. Implemented in Rust.
+ * serialised by the caller. Returns 0, 1 when isolating new CPUs was refused,
+ * or a negative errno; unless 0, the CPUs of @isolated still in the domain
+ * housekeeping mask were not isolated, and cpuset invalidates their
+ * partitions. Implemented in Rust.
  */
 int cpuset_isolation_update(const struct cpumask *isolated);
 

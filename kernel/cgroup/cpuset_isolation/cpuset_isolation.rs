@@ -54,8 +54,10 @@ struct CpusetIsolation;
 
 /// Called by cpuset, with `cpus_read_lock()` held, after its set of isolated CPUs changed.
 /// cpuset calls it after dropping `cpuset_mutex` (steps create kthreads, see
-/// `cpuset_update_isolation()`), under a mutex of its own that serialises the calls. Returns 0
-/// or a negative errno; see [`machine::update`] for what a failure leaves.
+/// `cpuset_update_isolation()`), under a mutex of its own that serialises the calls. Returns 0,
+/// 1 when isolating new CPUs was refused (their release was applied), or the negative errno of
+/// a failure; see [`machine::update`] for what a failure leaves. cpuset then invalidates the
+/// partitions of the CPUs left out of isolation.
 ///
 /// # Safety
 ///
@@ -68,7 +70,8 @@ pub unsafe extern "C" fn cpuset_isolation_update(isolated: *const bindings::cpum
     // SAFETY: The caller guarantees the mask is valid and unchanged for the call.
     let isolated = unsafe { Cpumask::as_ref(isolated) };
     match machine::update(isolated, &cpus) {
-        Ok(()) => 0,
+        Ok(machine::Outcome::Applied) => 0,
+        Ok(machine::Outcome::Refused) => 1,
         Err(e) => e.to_errno(),
     }
 }

@@ -199,30 +199,42 @@ pub(crate) fn check(isolated: &Cpumask, adding: &Cpumask) -> Result {
     plan_for(&mut s)
 }
 
+/// What [`update`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The housekeeping state follows the set asked for.
+    Applied,
+    /// Isolating the new CPUs was refused; the CPUs that left isolation were released.
+    Refused,
+}
+
 /// Makes the housekeeping state follow `isolated`, the CPUs of all isolated partitions.
 ///
 /// A release is always applied. When the new set is refused (cpuset reached here on a path
-/// it did not check first), the CPUs that left are still released and the refusal is
-/// returned. A failing release step is logged and the release goes on with the next step;
-/// only a failing isolate step rolls back, and only the isolate steps completed before it.
-/// The memory of the whole update is allocated first ([`Transaction`]).
-pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result {
+/// it did not check first), the CPUs that left are still released and the result is
+/// [`Outcome::Refused`]. A failing release step is logged and the release goes on with the
+/// next step; only a failing isolate step rolls back, and only the isolate steps completed
+/// before it. The memory of the whole update is allocated first ([`Transaction`]). Either
+/// way, the CPUs of `isolated` that are not isolated afterwards are those the caller must
+/// take back (cpuset invalidates their partitions).
+pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result<Outcome> {
     if cpuset_hk::isolation_disabled() {
         // Stock 6.12: only unbound workqueues follow isolated partitions.
-        return cpuset_hk::workqueue_unbound_exclude(isolated, cpus);
+        cpuset_hk::workqueue_unbound_exclude(isolated, cpus)?;
+        return Ok(Outcome::Applied);
     }
     let mut tx = Transaction::new()?;
     let mut s = tx.sets()?;
     read_applied(&mut s)?;
     isolated.copy_to_words(s.wanted.words_mut());
     match plan_for(&mut s) {
-        Ok(()) => run(&s, cpus),
-        Err(refused) => {
+        Ok(()) => run(&s, cpus).map(|()| Outcome::Applied),
+        Err(_) => {
             // Releasing only adds housekeeping CPUs: such a plan is never refused.
             s.wanted.and_assign(&s.current);
             plan_for(&mut s)?;
             run(&s, cpus)?;
-            Err(refused)
+            Ok(Outcome::Refused)
         }
     }
 }

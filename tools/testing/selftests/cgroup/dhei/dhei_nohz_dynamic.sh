@@ -222,11 +222,12 @@ if [ -e $FAIL ]; then
 	for step in 1 2 3 4 5 6 7 8; do
 		echo $step >$FAIL
 		echo isolated >$P/cpuset.cpus.partition
-		s=$(hkstate)
+		s="$(hkstate)$(cat $CG/cpuset.cpus.isolated)|$(cat $P/cpuset.cpus.partition)"
 		echo 0 >$FAIL
 		echo member >$P/cpuset.cpus.partition
-		if [ "$s" = "$BOOTHK" ]; then ok 0 "isolate failing at step $step rolls back"
-		else ok 1 "isolate failing at step $step rolls back (got '$s')"; fi
+		want="$BOOTHK|isolated invalid (Isolating the CPUs failed, see the kernel log)"
+		if [ "$s" = "$want" ]; then ok 0 "isolate failing at step $step rolls back, the partition is invalid"
+		else ok 1 "isolate failing at step $step rolls back, the partition is invalid (got '$s', want '$want')"; fi
 	done
 	# A release is never rolled back: only the failing step's part keeps the CPUs, until the
 	# next change of the isolated set runs that step again.
