@@ -261,18 +261,19 @@ eq "a task moved back to the root runs on CPU 7 again once it is online" "$ALL" 
 kill $busy
 wait $busy 2>/dev/null
 rmdir $CG/mv
-# A change of an invalid partition's CPUs that would leave the root no CPU gives nothing back
-# to it: stock 6.12 gave back the CPUs of a valid sibling, which stayed "isolated" while its
-# CPU was neither isolated nor exclusive any more.
+# Invalid partitions whose CPUs change: fz's CPU 5 is in its invalid sibling fy's 0-7, so
+# fz stays invalid (stock 6.12 made it valid, see below); fy moved to 2-4 turns valid (stock
+# 6.12 kept it invalid, judging by the CPUs it asked for before). Stock 6.12 then gave fz's
+# CPU back to the root while fz still read "isolated" (patch 0026).
 mkdir $CG/fy $CG/fz
 echo 0-7 >$CG/fy/cpuset.cpus
 echo isolated >$CG/fy/cpuset.cpus.partition
 echo isolated >$CG/fz/cpuset.cpus.partition
 echo 5 >$CG/fz/cpuset.cpus
 echo 2-4 >$CG/fy/cpuset.cpus
-eq "a valid sibling keeps isolating CPU 5 when an invalid partition changes its CPUs" \
-	"isolated 5 0-4,6-7" \
-	"$(cat $CG/fz/cpuset.cpus.partition) $(cat $ISO) $(cat $CG/cpuset.cpus.effective)"
+eq "invalid partitions whose CPUs change turn valid only when exclusive" \
+	"isolated invalid (Cpu list in cpuset.cpus not exclusive)|isolated|2-4|0-1,5-7" \
+	"$(cat $CG/fz/cpuset.cpus.partition)|$(cat $CG/fy/cpuset.cpus.partition)|$(cat $ISO)|$(cat $CG/cpuset.cpus.effective)"
 rmdir $CG/fy $CG/fz
 # An invalid partition that gets new CPUs takes those, not the ones it held while valid
 # (stock 6.12 isolated its old CPUs 2-3 again, which no partition held any more).
