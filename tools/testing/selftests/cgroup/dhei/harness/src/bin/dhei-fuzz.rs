@@ -874,9 +874,11 @@ impl Machine {
                 if got.is_empty() {
                     why.push("no CPU".to_string());
                 }
-                // Offline CPUs of partitions are missing from `top` (effective CPUs are online
-                // ones); the isolated ones at least are known.
-                let kept = user.is_some_and(|u| !top.andnot(&iso).intersects(&u));
+                // The kernel keeps a user's mask that has no online CPU outside partitions
+                // (glue.c: the CPUs it gets are online ones). Offline CPUs of partitions are
+                // missing from `top` (effective CPUs are online ones); the isolated ones at
+                // least are known.
+                let kept = user.is_some_and(|u| !top.and(&online).andnot(&iso).intersects(&u));
                 if !kept && !got.is_subset(hk) {
                     why.push(format!("outside the kthread housekeeping mask '{hk}'"));
                 }
