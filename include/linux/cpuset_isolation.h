@@ -84,6 +84,13 @@ int cpuset_isolation_housekeeping_show(struct seq_file *sf, void *v);
 u32 cpuset_isolation_take_fail_step(void);
 
 /*
+ * Likewise (debugfs cpuset_isolation/fail_alloc): the 1-based index of the
+ * allocation of the next update that must fail, or 0; taking it disarms it.
+ * An update allocates everything before its first step.
+ */
+u32 cpuset_isolation_take_fail_alloc(void);
+
+/*
  * Whether a message of the state machine that a user can cause (a refused
  * partition write, possibly by a delegated cgroup's owner) may be printed now:
  * the kernel's default rate limit, shared by all such messages.

@@ -209,6 +209,13 @@ pub fn take_fail_step() -> u32 {
     unsafe { bindings::cpuset_isolation_take_fail_step() }
 }
 
+/// Takes the armed allocation fault (debugfs `cpuset_isolation/fail_alloc`): the 1-based
+/// index of the allocation of this update that must fail, or 0. Taking it disarms it.
+pub fn take_fail_alloc() -> u32 {
+    // SAFETY: The function only exchanges a `u32` atomically.
+    unsafe { bindings::cpuset_isolation_take_fail_alloc() }
+}
+
 /// Whether a message that a user can cause (a refused partition write, possibly by the owner
 /// of a delegated cgroup) may be printed now: the kernel's default rate limit
 /// (`DEFAULT_RATELIMIT_INTERVAL`, `DEFAULT_RATELIMIT_BURST`), shared by all such messages.

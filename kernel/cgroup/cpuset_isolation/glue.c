@@ -192,11 +192,16 @@ int cpuset_isolation_features_show(struct seq_file *sf, void *v)
 }
 
 #ifdef CONFIG_CPUSET_ISOLATION_FAULT_INJECTION
-static u32 fail_step;
+static u32 fail_step, fail_alloc;
 
 u32 cpuset_isolation_take_fail_step(void)
 {
 	return xchg(&fail_step, 0);
+}
+
+u32 cpuset_isolation_take_fail_alloc(void)
+{
+	return xchg(&fail_alloc, 0);
 }
 
 static int __init cpuset_isolation_debugfs_init(void)
@@ -204,11 +209,17 @@ static int __init cpuset_isolation_debugfs_init(void)
 	struct dentry *dir = debugfs_create_dir("cpuset_isolation", NULL);
 
 	debugfs_create_u32("fail_step", 0600, dir, &fail_step);
+	debugfs_create_u32("fail_alloc", 0600, dir, &fail_alloc);
 	return 0;
 }
 late_initcall(cpuset_isolation_debugfs_init);
 #else
 u32 cpuset_isolation_take_fail_step(void)
+{
+	return 0;
+}
+
+u32 cpuset_isolation_take_fail_alloc(void)
 {
 	return 0;
 }

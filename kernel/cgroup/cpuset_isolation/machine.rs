@@ -29,10 +29,23 @@ pub(crate) fn enabled() -> Features {
 }
 
 /// The memory of one update: every CPU set that planning and running it need, in one
-/// allocation of `Transaction::SETS * BITS_TO_LONGS(nr_cpu_ids)` words, taken before anything
-/// changes. So the work follows `nr_cpu_ids`, not `NR_CPUS`, no set lives on the stack, and a
-/// failed allocation fails the update before its first step.
+/// allocation of `Transaction::SETS * BITS_TO_LONGS(nr_cpu_ids)` words, and the kernel masks
+/// that its steps, and their undo, hand to the kernel ([`Masks`]), all taken before anything
+/// changes. So the work follows `nr_cpu_ids`, not `NR_CPUS`, no set lives on the stack, a
+/// failed allocation fails the update before its first step, and an undo allocates nothing
+/// here.
 pub(crate) struct Transaction {
+    words: KVec<usize>,
+    masks: Masks,
+}
+
+/// Kernel masks of a [`Transaction`].
+pub(crate) struct Masks {
+    /// One per housekeeping type for the publish step; the first one for the other steps.
+    hk: KVec<CpumaskVar>,
+    /// A copy of a live housekeeping mask.
+    live: CpumaskVar,
+    /// Scratch words.
     words: KVec<usize>,
 }
 
@@ -50,6 +63,8 @@ pub(crate) struct Sets<'a> {
     scratch: KCpuSet<'a>,
     /// The plan.
     pub(crate) plan: plan::Plan<&'a mut [usize]>,
+    /// The kernel masks.
+    masks: &'a mut Masks,
 }
 
 impl Transaction {
@@ -58,14 +73,55 @@ impl Transaction {
     const SETS: usize = HK_TYPES + 4 + plan::Plan::<&mut [usize]>::SETS;
 
     pub(crate) fn new() -> Result<Self> {
+        Self::alloc(|| Ok(()))
+    }
+
+    /// Allocates a transaction; `point` runs before each allocation and fails it when it
+    /// fails (fault injection).
+    fn alloc(mut point: impl FnMut() -> Result) -> Result<Self> {
+        let n = nr_cpumask_words();
+        point()?;
+        let words = KVec::from_elem(0usize, Self::SETS * n, GFP_KERNEL)?;
+        let mut hk = KVec::with_capacity(HK_TYPES, GFP_KERNEL)?;
+        for _ in 0..HK_TYPES {
+            point()?;
+            hk.push(CpumaskVar::new_zero(GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        point()?;
+        let live = CpumaskVar::new_zero(GFP_KERNEL)?;
+        point()?;
+        let scratch = KVec::from_elem(0usize, n, GFP_KERNEL)?;
         Ok(Transaction {
-            words: KVec::from_elem(0usize, Self::SETS * nr_cpumask_words(), GFP_KERNEL)?,
+            words,
+            masks: Masks {
+                hk,
+                live,
+                words: scratch,
+            },
+        })
+    }
+
+    /// Allocates the transaction of an update: with the fault-injection control armed
+    /// (debugfs `cpuset_isolation/fail_alloc`, N), its N-th allocation fails.
+    fn for_update() -> Result<Self> {
+        let mut left = cpuset_hk::take_fail_alloc();
+        Self::alloc(|| match left {
+            0 => Ok(()),
+            1 => {
+                left = 0;
+                Err(ENOMEM)
+            }
+            _ => {
+                left -= 1;
+                Ok(())
+            }
         })
     }
 
     /// Carves the sets and reads the boot housekeeping masks and the online CPUs.
     pub(crate) fn sets(&mut self) -> Result<Sets<'_>> {
         let n = nr_cpumask_words();
+        let masks = &mut self.masks;
         let mut chunks = self.words.chunks_exact_mut(n);
         // The allocation holds exactly `SETS` chunks, so this never runs out (an empty set
         // would only make plans refuse).
@@ -88,24 +144,18 @@ impl Transaction {
             online,
             scratch,
             plan: plan::Plan::from_fn(|| chunks.next().unwrap_or_default()),
+            masks,
         })
     }
 }
 
-/// A new mask holding `set`.
-fn to_mask<S: AsRef<[usize]>>(set: &CpuSet<S>) -> Result<CpumaskVar> {
-    let mut mask = CpumaskVar::new_zero(GFP_KERNEL)?;
-    mask.copy_from_words(set.words());
-    Ok(mask)
-}
-
-/// A new mask holding `boot` minus `isolated`.
-fn boot_minus(boot: &KCpuSet<'_>, isolated: &KCpuSet<'_>) -> Result<CpumaskVar> {
-    let mut words = KVec::from_elem(0usize, boot.words().len(), GFP_KERNEL)?;
-    let mut set = CpuSet::from_storage(words.as_mut_slice());
-    set.copy_from(boot);
-    set.andnot_assign(isolated);
-    to_mask(&set)
+impl Masks {
+    /// The first mask, holding `set`.
+    fn of(&mut self, set: &KCpuSet<'_>) -> Result<&Cpumask> {
+        let mask = self.hk.first_mut().ok_or(EINVAL)?;
+        mask.copy_from_words(set.words());
+        Ok(mask)
+    }
 }
 
 fn refusal_error(r: Refusal) -> Error {
@@ -113,31 +163,42 @@ fn refusal_error(r: Refusal) -> Error {
 }
 
 /// Brings the part of the kernel that `kind` covers in line with `isolated`.
+/// Allocates nothing: the masks come from the transaction.
 fn apply(
     kind: StepKind,
     isolated: &KCpuSet<'_>,
     snap: &Snapshot<&mut [usize]>,
+    m: &mut Masks,
     cpus: &CpusReadLocked,
 ) -> Result {
     match kind {
         StepKind::PublishMasks => {
-            let mut masks: [Option<CpumaskVar>; HK_TYPES] = Default::default();
+            let Masks {
+                hk: masks, words, ..
+            } = m;
+            let mut scratch = CpuSet::from_storage(words.as_mut_slice());
             for hk in HkType::ALL {
                 if snap.available.covers(hk) {
-                    masks[hk.index()] = Some(boot_minus(&snap.boot[hk.index()], isolated)?);
+                    let mask = masks.get_mut(hk.index()).ok_or(EINVAL)?;
+                    scratch.copy_from(&snap.boot[hk.index()]);
+                    scratch.andnot_assign(isolated);
+                    mask.copy_from_words(scratch.words());
                 }
             }
-            let refs: [Option<&Cpumask>; HK_TYPES] = core::array::from_fn(|i| masks[i].as_deref());
+            let mut refs: [Option<&Cpumask>; HK_TYPES] = [None; HK_TYPES];
+            for hk in HkType::ALL {
+                if snap.available.covers(hk) {
+                    refs[hk.index()] = masks.get(hk.index()).map(|m| &**m);
+                }
+            }
             cpuset_hk::housekeeping_update(&refs, cpus)
         }
-        StepKind::UnboundWorkqueues => {
-            cpuset_hk::workqueue_unbound_exclude(&*to_mask(isolated)?, cpus)
-        }
+        StepKind::UnboundWorkqueues => cpuset_hk::workqueue_unbound_exclude(m.of(isolated)?, cpus),
         // Unpinned timers follow the HK_TYPE_TIMER mask published above; this keeps the
         // isolated CPUs out of the timer migration hierarchy.
-        StepKind::Timers => cpuset_hk::tmigr_isolate(&*to_mask(isolated)?, cpus),
+        StepKind::Timers => cpuset_hk::tmigr_isolate(m.of(isolated)?, cpus),
         StepKind::Watchdog => {
-            cpuset_hk::watchdog_isolate(&*to_mask(isolated)?);
+            cpuset_hk::watchdog_isolate(m.of(isolated)?);
             Ok(())
         }
         // cpuset rebuilds the sched domains and re-affines the tasks of the top cpuset itself,
@@ -146,9 +207,9 @@ fn apply(
         StepKind::SchedDomains | StepKind::Kthreads => Ok(()),
         // Callbacks are offloaded since boot; their rcuog/rcuo kthreads are re-affined by
         // cpuset with the other kthreads of the top cpuset.
-        StepKind::RcuNocb => cpuset_hk::rcu_nocb_isolate(&*to_mask(isolated)?, cpus),
+        StepKind::RcuNocb => cpuset_hk::rcu_nocb_isolate(m.of(isolated)?, cpus),
         // Hands the timekeeping duty over first if its holder is isolated.
-        StepKind::Tick => cpuset_hk::tick_nohz_full_isolate(&*to_mask(isolated)?, cpus),
+        StepKind::Tick => cpuset_hk::tick_nohz_full_isolate(m.of(isolated)?, cpus),
         // Not available, so never planned.
         StepKind::ManagedIrq => Err(EINVAL),
     }
@@ -157,8 +218,8 @@ fn apply(
 /// Reads the isolated set applied now into `s.current`: the boot `HK_TYPE_DOMAIN` mask minus
 /// the live one.
 fn read_applied(s: &mut Sets<'_>) -> Result {
-    let mut live = CpumaskVar::new_zero(GFP_KERNEL)?;
-    cpuset_hk::housekeeping_copy(HkType::Domain as u32, &mut live)?;
+    let live = &mut s.masks.live;
+    cpuset_hk::housekeeping_copy(HkType::Domain as u32, live)?;
     live.copy_to_words(s.scratch.words_mut());
     s.current.copy_from(&s.snap.boot[HkType::Domain.index()]);
     s.current.andnot_assign(&s.scratch);
@@ -223,32 +284,33 @@ pub(crate) fn update(isolated: &Cpumask, cpus: &CpusReadLocked) -> Result<Outcom
         cpuset_hk::workqueue_unbound_exclude(isolated, cpus)?;
         return Ok(Outcome::Applied);
     }
-    let mut tx = Transaction::new()?;
+    let mut tx = Transaction::for_update()?;
     let mut s = tx.sets()?;
     read_applied(&mut s)?;
     isolated.copy_to_words(s.wanted.words_mut());
     match plan_for(&mut s) {
-        Ok(()) => run(&s, cpus).map(|()| Outcome::Applied),
+        Ok(()) => run(&mut s, cpus).map(|()| Outcome::Applied),
         Err(_) => {
             // Releasing only adds housekeeping CPUs: such a plan is never refused.
             s.wanted.and_assign(&s.current);
             plan_for(&mut s)?;
-            run(&s, cpus)?;
+            run(&mut s, cpus)?;
             Ok(Outcome::Refused)
         }
     }
 }
 
 /// Runs the steps of `s.plan`, see [`update`].
-fn run(s: &Sets<'_>, cpus: &CpusReadLocked) -> Result {
+fn run(s: &mut Sets<'_>, cpus: &CpusReadLocked) -> Result {
     let plan = &s.plan;
+    let m = &mut *s.masks;
     let fail_at = cpuset_hk::take_fail_step() as usize;
     let mut release_err = Ok(());
     for (i, step) in plan.steps.iter().enumerate() {
         let res = if fail_at == i + 1 {
             Err(EIO)
         } else {
-            apply(step.kind, plan.isolated_after(i), &s.snap, cpus)
+            apply(step.kind, plan.isolated_after(i), &s.snap, m, cpus)
         };
         let Err(err) = res else { continue };
         if step.dir == Direction::Release {
@@ -271,7 +333,7 @@ fn run(s: &Sets<'_>, cpus: &CpusReadLocked) -> Result {
             undo.len()
         );
         for (undo, done) in undo.iter().zip((0..i).rev()) {
-            if let Err(e) = apply(undo.kind, plan.isolated_before(done), &s.snap, cpus) {
+            if let Err(e) = apply(undo.kind, plan.isolated_before(done), &s.snap, m, cpus) {
                 pr_err!("undoing {} failed: {}\n", undo.kind.name(), e.to_errno());
             }
         }

@@ -178,6 +178,56 @@ kill $task
 wait $task 2>/dev/null
 
 echo member >$Q/cpuset.cpus.partition
+
+# A failure after cpuset committed the partition: each allocation of the update failing in
+# turn (fail_alloc), then each step (fail_step). The partition turns invalid with the reason,
+# and every mask matches what is then isolated: nothing is left half-applied.
+FA=/sys/kernel/debug/cpuset_isolation/fail_alloc
+FS=/sys/kernel/debug/cpuset_isolation/fail_step
+if [ -e $FA ]; then
+	failed="isolated invalid (Isolating the CPUs failed, see the kernel log)"
+	a=1
+	while [ $a -le 20 ]; do
+		echo $a >$FA
+		echo isolated >$Q/cpuset.cpus.partition
+		pr=$(cat $Q/cpuset.cpus.partition)
+		echo 0 >$FA
+		[ "$pr" = isolated ] && break
+		eq "allocation $a of the isolate failing: the partition is invalid" "$failed" "$pr"
+		consistent "and the state is one the model accepts"
+		echo member >$Q/cpuset.cpus.partition
+		a=$((a + 1))
+	done
+	echo "# the isolate makes $((a - 1)) allocations"
+	[ $a -gt 2 ] && [ $a -le 20 ]
+	ok $? "an isolate allocates everything first, in a few allocations ($((a - 1)))"
+	consistent "the isolate without a failure"
+	echo member >$Q/cpuset.cpus.partition
+	# Growing a valid partition: only the new CPU's isolation fails, the partition is
+	# invalid, and the CPUs it held before are released too.
+	echo 2 >$Q/cpuset.cpus
+	echo isolated >$Q/cpuset.cpus.partition
+	echo 1 >$FA
+	echo 2-3 >$Q/cpuset.cpus
+	eq "growing 2 to 2-3 with the allocation failing: the partition is invalid" "$failed" \
+		"$(cat $Q/cpuset.cpus.partition)"
+	consistent "and CPU 2 is released too"
+	echo member >$Q/cpuset.cpus.partition
+	for st in 1 2 3 4 5 6 7 8; do
+		echo $st >$FS
+		echo isolated >$Q/cpuset.cpus.partition
+		pr=$(cat $Q/cpuset.cpus.partition)
+		echo 0 >$FS
+		eq "step $st of the isolate failing: the partition is invalid" "$failed" "$pr"
+		consistent "and the state is one the model accepts"
+		echo member >$Q/cpuset.cpus.partition
+	done
+	dmesg | grep -q "cpuset: isolation update failed: -12"
+	ok $? "an allocation failure is logged as -ENOMEM"
+else
+	skip 1 "fault injection" "no fault injection (CONFIG_CPUSET_ISOLATION_FAULT_INJECTION=n)"
+fi
+
 rmdir $M $Q
 eq "boot state at the end" "$BOOT" "$(global)"
 
