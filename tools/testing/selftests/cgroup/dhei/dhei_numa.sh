@@ -24,7 +24,7 @@ aff() { awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(pid "$1")/status"; }
 state() { printf '%s ' "$(aff kswapd0)" "$(aff kswapd1)" "$(aff kcompactd0)" "$(aff kcompactd1)"; }
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..16"
 echo +cpuset >$CG/cgroup.subtree_control
 eq "two nodes: 0-3 and 4-7" "0-3 4-7" \
 	"$(cat /sys/devices/system/node/node0/cpulist) $(cat /sys/devices/system/node/node1/cpulist)"
@@ -74,6 +74,21 @@ eq "kswapd0 pinned to 2-4 keeps the user's CPU 4, kcompactd0 takes node 0's CPU 
 	"$(aff kswapd0) $(aff kcompactd0)"
 echo member >$P/cpuset.cpus.partition
 taskset -pc 0-3 "$(pid kswapd0)" >/dev/null
+
+# Node 1's threads on its last CPU outside partitions, which goes offline: the scheduler's
+# fallback gave kcompactd1 the root cgroup's cpus_allowed, every CPU, isolated ones included
+# (the cpuset fuzzer found it; stock 6.12 does the same to any root-cgroup task pinned to a
+# CPU that goes offline). It gets the CPUs outside partitions.
+echo 4-6 >$P/cpuset.cpus
+echo isolated >$P/cpuset.cpus.partition
+eq "isolating 4-6: node 1's threads keep CPU 7" "7 7" "$(aff kswapd1) $(aff kcompactd1)"
+echo 0 >/sys/devices/system/cpu/cpu7/online
+# kcompactd wakes every 500 ms; the fallback happens when it runs.
+i=0
+while [ "$(aff kcompactd1)" = 7 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+eq "CPU 7 offline: kcompactd1 falls back to the CPUs outside partitions" 0-3 "$(aff kcompactd1)"
+echo 1 >/sys/devices/system/cpu/cpu7/online
+echo member >$P/cpuset.cpus.partition
 rmdir $P
 
 exit $((fails != 0))
