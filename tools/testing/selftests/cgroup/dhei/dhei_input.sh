@@ -229,6 +229,52 @@ else
 fi
 
 rmdir $M $Q
+
+# Remote partitions (Kubernetes-style). A remote partition without cpuset.cpus.exclusive
+# takes its exclusive CPUs from cpuset.cpus: moving it from 0-2 (CPU 2 of its parent's
+# exclusive 2-3,7) to 6-7 moves it to CPU 7 (stock 6.12 kept CPU 2 isolated and gave CPU 7
+# to the partition and the root at once; its release then warned and kept CPU 2 isolated).
+F=$CG/fz
+mkdir -p $F/b
+echo +cpuset >$F/cgroup.subtree_control
+echo 2-3,7 >$F/cpuset.cpus.exclusive
+echo 0-2 >$F/b/cpuset.cpus
+echo isolated >$F/b/cpuset.cpus.partition
+eq "a remote partition on 0-2 of 2-3,7 isolates CPU 2" "isolated 2" \
+	"$(cat $F/b/cpuset.cpus.partition) $(cat $ISO)"
+echo 6-7 >$F/b/cpuset.cpus
+eq "moved to 6-7 it isolates CPU 7, which the root gives up" "isolated 7 0-6" \
+	"$(cat $F/b/cpuset.cpus.partition) $(cat $ISO) $(cat $CG/cpuset.cpus.effective)"
+consistent "the moved remote partition"
+echo member >$F/b/cpuset.cpus.partition
+eq "its release isolates nothing" "|0-7" "$(cat $ISO)|$(cat $CG/cpuset.cpus.effective)"
+rmdir $F/b $F
+# A member sibling taking a remote partition's CPU invalidates it, which releases the CPU
+# (stock 6.12 invalidated it as a local partition: it read "invalid" but kept CPU 2
+# isolated, and stayed on the remote list after rmdir).
+mkdir -p $F/a/c $F/a/d
+echo +cpuset >$F/cgroup.subtree_control
+echo +cpuset >$F/a/cgroup.subtree_control
+echo 2-3 >$F/cpuset.cpus.exclusive
+echo 2-3 >$F/a/cpuset.cpus.exclusive
+echo 2 >$F/a/c/cpuset.cpus.exclusive
+echo 2 >$F/a/c/cpuset.cpus
+echo isolated >$F/a/c/cpuset.cpus.partition
+eq "a remote partition on CPU 2" "isolated 2" "$(cat $F/a/c/cpuset.cpus.partition) $(cat $ISO)"
+echo 2 >$F/a/d/cpuset.cpus
+case "$(cat $F/a/c/cpuset.cpus.partition)" in "isolated invalid"*) r=0 ;; *) r=1 ;; esac
+[ $r -eq 0 ] && [ -z "$(cat $ISO)" ]
+ok $? "a sibling taking its CPU invalidates it and releases CPU 2 ($(cat $F/a/c/cpuset.cpus.partition), isolated '$(cat $ISO)')"
+consistent "the invalidated remote partition"
+rmdir $F/a/c $F/a/d $F/a $F
+mkdir $CG/fy
+echo 2 >$CG/fy/cpuset.cpus
+echo root >$CG/fy/cpuset.cpus.partition
+eq "after removing it, CPU 2 makes a new partition" "root|" \
+	"$(cat $CG/fy/cpuset.cpus.partition)|$(cat $ISO)"
+echo member >$CG/fy/cpuset.cpus.partition
+rmdir $CG/fy
+
 eq "boot state at the end" "$BOOT" "$(global)"
 
 done_testing
