@@ -104,8 +104,8 @@ snapshot() {
 	printf '%s|' "$(masks)" "$(cat $CG/cpuset.cpus.isolated)" "$(cat $NOHZ)" \
 		"$(rcuo_affinity)" "$(cat $WD)"
 }
-# What the state machine owns. After an injected failure cpuset has committed its side
-# (cpuset.cpus.isolated, and the affinity of the top cpuset's kthreads, rcuo included).
+# What the state machine owns; cpuset.cpus.isolated and the partition are checked beside it
+# (after a failed isolate, patch 0030 makes the partition invalid).
 hkstate() { printf '%s|' "$(masks)" "$(cat $NOHZ)" "$(cat $WD)"; }
 ge() { # description value limit
 	if [ "$2" -ge "$3" ]; then ok 0 "$1 ($2 >= $3)"; else ok 1 "$1 ($2 < $3)"; fi
