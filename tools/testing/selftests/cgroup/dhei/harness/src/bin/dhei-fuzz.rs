@@ -1386,6 +1386,17 @@ fn args() -> Args {
     a
 }
 
+/// A TAP check that the kernel matches the model now, naming the differences.
+fn state_check(t: &mut Tap, m: &mut Machine, what: &str) {
+    let bad = m.check();
+    let detail = if bad.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", bad.join("; "))
+    };
+    t.check(bad.is_empty(), &format!("{what}{detail}"));
+}
+
 fn main() {
     let a = args();
     let mut t = Tap { n: 0, failed: 0 };
@@ -1460,18 +1471,7 @@ fn main() {
         kmsg: Kmsg::open(),
         tops: vec!["fz".into(), "fy".into(), "kp".into()],
     };
-    let bad = m.check();
-    t.check(
-        bad.is_empty(),
-        &format!(
-            "the boot state is one the model derives{}",
-            if bad.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", bad.join("; "))
-            }
-        ),
-    );
+    state_check(&mut t, &mut m, "the boot state is one the model derives");
     let t0 = Instant::now();
     let ran = if a.threads > 0 {
         concurrent(&mut m, a.seed, a.threads, a.ops, &a.without, &mut t)
@@ -1557,17 +1557,10 @@ fn main() {
         println!("# {ran} operations in {:.1} s", t0.elapsed().as_secs_f64());
     }
     m.reset();
-    let bad = m.check();
-    t.check(
-        bad.is_empty(),
-        &format!(
-            "after removing everything the state is the boot state{}",
-            if bad.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", bad.join("; "))
-            }
-        ),
+    state_check(
+        &mut t,
+        &mut m,
+        "after removing everything the state is the boot state",
     );
     let hk = hk_lines();
     let mut again = String::new();
