@@ -35,7 +35,7 @@ build() {
 	# The Rust harness, statically linked (glibc, crt-static).
 	(cd "$DHEI/harness" && CARGO_TARGET_DIR=$CACHE/target/harness RUSTFLAGS="-C target-feature=+crt-static" \
 		cargo build --locked --quiet --release --target x86_64-unknown-linux-gnu)
-	for b in dhei-harness dhei-bench dhei-fuzz dhei-as; do
+	for b in dhei-harness dhei-bench dhei-fuzz dhei-as dhei-forker; do
 		install -m 755 "$CACHE/target/harness/x86_64-unknown-linux-gnu/release/$b" "$r/dhei/"
 	done
 	# Upstream selftest, unchanged, with its helper built from the same source.

@@ -4,8 +4,8 @@
 # Domain tier: isolated partitions drive the runtime housekeeping masks. Checks, from outside,
 # cpuset.housekeeping, cpuset.cpus.isolated and the unbound workqueue mask through plain,
 # systemd-style and Kubernetes-style (remote partition) layouts, growing, shrinking,
-# invalidation, removal, CPU hotplug, bad input, fault injection at every step, and 200
-# isolate/release cycles. Prints TAP.
+# invalidation, removal, CPU hotplug, bad input, fault injection at every step, tasks forking
+# meanwhile, and 200 isolate/release cycles. Prints TAP.
 
 . "$(dirname "$0")/tap.sh"
 
@@ -70,7 +70,7 @@ mkpart() { # dir cpus type
 }
 
 echo "TAP version 13"
-echo "1..62"
+echo "1..64"
 
 echo +cpuset >$CG/cgroup.subtree_control
 [ -r $HK ] ; ok $? "cpuset.housekeeping exists in the root cgroup"
@@ -322,6 +322,66 @@ eq "CPU 5 offline: the expedited RCU kworker stays off 2-3" "0-1,4,6-7" "$(allow
 echo 1 >/sys/devices/system/cpu/cpu5/online
 eq "CPU 5 online: the expedited RCU kworker stays off 2-3" "0-1,4-7" "$(allowed "$EXP")"
 echo member >$P/cpuset.cpus.partition
+rmdir $P
+
+# Tasks forked in the root cgroup while a partition changes take the new CPUs. A child copies
+# its parent's CPUs early in fork() and joins the parent's cgroup late. Stock 6.12 gave a child
+# of the root cgroup nothing then, so a child that cpuset's update of the cgroup's tasks missed
+# kept the CPUs of before: those of a new isolated partition, or without the CPUs a released
+# one gave back (patch 0037).
+# root_strays CPUS: the root cgroup's user tasks that may run on other CPUs than CPUS, as
+# pid:cpus lines.
+root_strays() {
+	awk -v want="$1" '
+	FNR == 1 { pid = ""; kt = "" }
+	$1 == "Pid:" { pid = $2 }
+	$1 == "Kthread:" { kt = $2 }
+	$1 == "Cpus_allowed_list:" && kt == "0" && $2 != want {
+		f = "/proc/" pid "/cgroup"; cg = ""
+		if ((getline cg < f) > 0 && cg == "0::/") print pid ":" $2
+		close(f)
+	}' /proc/[0-9]*/status 2>/dev/null
+}
+# The children a write's update missed are done forking 0.3 s later. A child between its fork
+# and its joining the cgroup is in /proc already: a stray counts only when it is still there,
+# with the same CPUs, half a second later.
+lasting_strays() { # CPUS
+	sleep 0.3
+	a=$(root_strays "$1")
+	[ -n "$a" ] || return 0
+	sleep 0.5
+	b=$(root_strays "$1")
+	for x in $a; do
+		case " $(echo $b) " in *" $x "*) echo "$x" ;; esac
+	done
+}
+P=$CG/forks
+mkdir $P
+echo 2-3 >$P/cpuset.cpus
+# Two processes fork children that live 2 s each (dhei-forker.rs).
+SPAWNERS=""
+for s in 1 2; do
+	/dhei/dhei-forker 4000 2000 &
+	SPAWNERS="$SPAWNERS $!"
+done
+sleep 2
+N=$(cycles 50 20)
+leak=0 stale=0 firstleak="" firststale=""
+i=0
+while [ $i -lt "$N" ]; do
+	echo isolated >$P/cpuset.cpus.partition
+	s=$(lasting_strays "0-1,4-7")
+	[ -z "$s" ] || { leak=$((leak + 1)); firstleak=${firstleak:-$(echo $s)}; }
+	echo member >$P/cpuset.cpus.partition
+	s=$(lasting_strays "$ALL")
+	[ -z "$s" ] || { stale=$((stale + 1)); firststale=${firststale:-$(echo $s)}; }
+	i=$((i + 1))
+done
+kill $SPAWNERS
+wait $SPAWNERS 2>/dev/null
+eq "$N isolates with tasks forking in the root cgroup: no new task keeps the isolated CPUs${firstleak:+ (first: $firstleak)}" 0 "$leak"
+eq "$N releases with tasks forking in the root cgroup: every new task gets the CPUs back${firststale:+ (first: $firststale)}" 0 "$stale"
+sleep 2.2
 rmdir $P
 
 # 200 isolate/release cycles (40 in the quick mode).
