@@ -11,7 +11,7 @@
 # the watchdog), on a member cgroup and on a valid isolated partition alike.
 #
 # Hotplug: offlining CPUs of an isolated partition, down to its last, with and without a
-# task in it, and onlining them again. After every step the kernel must be in a state the
+# task in it, offlining the last CPUs outside partitions, and onlining them again. After every step the kernel must be in a state the
 # model accepts: cpuset.cpus.isolated's online CPUs are exactly the online CPUs of the valid
 # isolated partitions, and every mask follows cpuset.cpus.isolated. Prints TAP.
 
@@ -229,6 +229,34 @@ else
 fi
 
 rmdir $M $Q
+
+# Offlining the last CPUs outside partitions: the root cgroup gets every online CPU back and
+# the partitions turn invalid (cpuset_handle_hotplug()). Stock 6.12 first set the root's count
+# of valid child partitions to 0, then took each invalidation off it, and warned when it went
+# below 0 (update_parent_effective_cpumask(): nr_subparts < 0).
+warns=$(dmesg | grep -c "WARNING:")
+mkdir $CG/fa $CG/fb
+echo 0-3 >$CG/fa/cpuset.cpus
+echo root >$CG/fa/cpuset.cpus.partition
+echo 4-5 >$CG/fb/cpuset.cpus
+echo isolated >$CG/fb/cpuset.cpus.partition
+eq "partitions on 0-3 and 4-5, the root cgroup on 6-7" "root isolated 6-7" \
+	"$(cat $CG/fa/cpuset.cpus.partition) $(cat $CG/fb/cpuset.cpus.partition) $(cat $CG/cpuset.cpus.effective)"
+echo 0 >/sys/devices/system/cpu/cpu6/online
+echo 0 >/sys/devices/system/cpu/cpu7/online
+pa=$(cat $CG/fa/cpuset.cpus.partition)
+pb=$(cat $CG/fb/cpuset.cpus.partition)
+case "$pa|$pb" in "root invalid"*"|isolated invalid"*) r=0 ;; *) r=1 ;; esac
+ok $r "CPUs 6-7 offline: both partitions are invalid ('$pa', '$pb')"
+eq "the root cgroup has the online CPUs" 0-5 "$(cat $CG/cpuset.cpus.effective)"
+consistent "CPUs 6-7 offline"
+echo 1 >/sys/devices/system/cpu/cpu6/online
+echo 1 >/sys/devices/system/cpu/cpu7/online
+consistent "CPUs 6-7 back online"
+echo member >$CG/fb/cpuset.cpus.partition
+echo member >$CG/fa/cpuset.cpus.partition
+rmdir $CG/fa $CG/fb
+eq "no kernel warning meanwhile" "$warns" "$(dmesg | grep -c "WARNING:")"
 
 # Remote partitions (Kubernetes-style). A remote partition without cpuset.cpus.exclusive
 # takes its exclusive CPUs from cpuset.cpus: moving it from 0-2 (CPU 2 of its parent's
