@@ -224,6 +224,29 @@ if [ -e $FA ]; then
 	done
 	dmesg | grep -q "cpuset: isolation update failed: -12"
 	ok $? "an allocation failure is logged as -ENOMEM"
+	# The same failure one level down: under a root partition (a local partition) and
+	# under a member (a remote, Kubernetes-style partition, isolation_invalidate()'s other
+	# branch).
+	for kind in local remote; do
+		mkdir -p $CG/fr/r
+		echo +cpuset >$CG/fr/cgroup.subtree_control
+		if [ $kind = local ]; then
+			echo 4 >$CG/fr/cpuset.cpus
+			echo root >$CG/fr/cpuset.cpus.partition
+		else
+			echo 4 >$CG/fr/cpuset.cpus.exclusive
+		fi
+		echo 4 >$CG/fr/r/cpuset.cpus
+		echo 1 >$FS
+		echo isolated >$CG/fr/r/cpuset.cpus.partition
+		echo 0 >$FS
+		eq "a $kind partition whose isolation failed is invalid" "$failed" \
+			"$(cat $CG/fr/r/cpuset.cpus.partition)"
+		consistent "and the state is one the model accepts"
+		rmdir $CG/fr/r
+		echo member >$CG/fr/cpuset.cpus.partition
+		rmdir $CG/fr
+	done
 else
 	skip 1 "fault injection" "no fault injection (CONFIG_CPUSET_ISOLATION_FAULT_INJECTION=n)"
 fi
