@@ -589,8 +589,6 @@ struct Machine {
     req: Requested,
     busy: Child,
     pinned: Option<u32>,
-    /// Its affinity at boot.
-    pin_boot: Set,
     kmsg: Kmsg,
     /// Top-level cgroups the fuzzer makes; removed on reset.
     tops: Vec<String>,
@@ -987,7 +985,8 @@ impl Machine {
     }
 
     /// Back to the boot state: busy task to the root, cgroups removed (deepest first), every
-    /// CPU online, the watchdog and the pinned kthread as they were, fault injection off.
+    /// CPU online, the watchdog as it was, the pinned kthread free to run anywhere, fault
+    /// injection off.
     fn reset(&mut self) {
         if self.boot.has_faults {
             let _ = write(FAIL, "0");
@@ -1002,10 +1001,15 @@ impl Machine {
         }
         let _ = write(WD, &list(&self.boot.watchdog));
         self.req.watchdog = self.boot.watchdog;
-        // Once pinned, a kthread keeps a user mask: give it the mask it had at boot.
+        // Once pinned, a kthread keeps a user mask, and nothing clears it: make it every
+        // possible CPU, which restricts nothing, so that the next run, in this process or in a
+        // later one of the same boot, starts as from boot. (A mask of its boot affinity, its
+        // node's CPUs, made the kernel keep kswapd0 on them when they were all isolated, as it
+        // does for any user's mask; a later run's model, which does not know the mask, then
+        // rejected that.)
         if let (Some(pid), Some(_)) = (self.pinned, self.req.pin) {
-            if sched_setaffinity(pid, &self.pin_boot).is_ok() {
-                self.req.pin = Some(self.pin_boot);
+            if sched_setaffinity(pid, &self.boot.possible).is_ok() {
+                self.req.pin = Some(self.boot.possible);
             }
         }
     }
@@ -1467,7 +1471,6 @@ fn main() {
         boot,
         busy,
         pinned,
-        pin_boot: pinned.and_then(allowed).unwrap_or_default(),
         kmsg: Kmsg::open(),
         tops: vec!["fz".into(), "fy".into(), "kp".into()],
     };
