@@ -86,7 +86,12 @@ echo 0 >/sys/devices/system/cpu/cpu7/online
 # kcompactd wakes every 500 ms; the fallback happens when it runs.
 i=0
 while [ "$(aff kcompactd1)" = 7 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-eq "CPU 7 offline: kcompactd1 falls back to the CPUs outside partitions" 0-3 "$(aff kcompactd1)"
+# The fallback runs when kcompactd1 wakes; when that is after CPU 7 stopped being active but
+# before cpuset took it out of the root cgroup's CPUs, the offline CPU 7 comes along, which
+# is harmless (a lab run got '0-3,7'). No isolated CPU may.
+a=$(aff kcompactd1)
+case "$a" in 0-3 | 0-3,7) r=0 ;; *) r=1 ;; esac
+ok $r "CPU 7 offline: kcompactd1 falls back to the CPUs outside partitions ('$a')"
 echo 1 >/sys/devices/system/cpu/cpu7/online
 echo member >$P/cpuset.cpus.partition
 rmdir $P
