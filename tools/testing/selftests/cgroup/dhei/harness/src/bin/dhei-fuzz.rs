@@ -906,6 +906,17 @@ impl Machine {
                 continue;
             }
             if got.and(&online) != want.and(&online) {
+                // A task being created is in /proc before it is done: a kworker takes the
+                // kthread mask in kthread() and is bound (PF_NO_SETAFFINITY) by its creator a
+                // moment later, a forked task gets its parent's CPUs in cpuset_fork(). Only
+                // what is still wrong a little later counts.
+                thread::sleep(Duration::from_millis(200));
+                let (Some(flags), Some(got)) = (task_flags(pid), allowed(pid)) else {
+                    continue;
+                };
+                if flags & PF_NO_SETAFFINITY != 0 || got.and(&online) == want.and(&online) {
+                    continue;
+                }
                 let what = if flags & PF_KTHREAD != 0 {
                     "kthread"
                 } else {
