@@ -13,7 +13,10 @@
 # Hotplug: offlining CPUs of an isolated partition, down to its last, with and without a
 # task in it, offlining the last CPUs outside partitions, and onlining them again. After every step the kernel must be in a state the
 # model accepts: cpuset.cpus.isolated's online CPUs are exactly the online CPUs of the valid
-# isolated partitions, and every mask follows cpuset.cpus.isolated. Prints TAP.
+# isolated partitions, and every mask follows cpuset.cpus.isolated.
+#
+# Two writers at once: one releases a partition while another isolates the CPUs that the
+# release left to the root cgroup. Prints TAP.
 
 . "$(dirname "$0")/tap.sh"
 
@@ -279,6 +282,54 @@ consistent "CPUs 6-7 back online"
 echo member >$CG/fb/cpuset.cpus.partition
 echo member >$CG/fa/cpuset.cpus.partition
 rmdir $CG/fa $CG/fb
+eq "no kernel warning meanwhile" "$warns" "$(dmesg | grep -c "WARNING:")"
+
+# Two writers at once. The state machine runs after cpuset_mutex is dropped, so a second
+# write can rebuild the sched domains before the first write's state machine has published
+# its domain housekeeping mask. With a partition on 4-7, the root cgroup on 0-1 and CPUs
+# 2-3 released by one writer while another isolates 0-1, the root cgroup is left on 2-3,
+# which the old domain mask (0-1,4-7) lacks: the sched domains took an empty span
+# (WARNING in build_sched_domains()), and the next rebuild read the run queue of CPU
+# nr_cpumask_bits. A background loop retries the isolation of 0-1, which cpuset accepts only
+# once 2-3 are released; "overlap" counts the releases that returned after cpuset had
+# accepted it, that is, the cycles whose second write ran inside the first one's state
+# machine (a write returns only after its own state machine).
+warns=$(dmesg | grep -c "WARNING:")
+mkdir $CG/wa $CG/wb $CG/wc
+echo 4-7 >$CG/wa/cpuset.cpus
+echo root >$CG/wa/cpuset.cpus.partition
+echo 2-3 >$CG/wb/cpuset.cpus
+echo 0-1 >$CG/wc/cpuset.cpus
+overlap=0
+bad=
+cycles_w=$(cycles 20 10)
+for i in $(seq "$cycles_w"); do
+	echo isolated >$CG/wb/cpuset.cpus.partition
+	(
+		j=0
+		while [ $j -lt 5000 ]; do
+			echo isolated >$CG/wc/cpuset.cpus.partition 2>/dev/null
+			read -r p <$CG/wc/cpuset.cpus.partition
+			[ "$p" = isolated ] && exit 0
+			j=$((j + 1))
+		done
+		exit 1
+	) &
+	bg=$!
+	echo member >$CG/wb/cpuset.cpus.partition
+	read -r p <$CG/wc/cpuset.cpus.partition
+	[ "$p" = isolated ] && overlap=$((overlap + 1))
+	wait $bg || bad="$bad cycle $i: 0-1 never isolated ($(cat $CG/wc/cpuset.cpus.partition));"
+	got="$(cat $CG/wa/cpuset.cpus.partition) $(cat $CG/wc/cpuset.cpus.partition) $(cat $ISO) $(cat $CG/cpuset.cpus.effective)"
+	[ "$got" = "root isolated 0-1 2-3" ] || bad="$bad cycle $i: $got;"
+	echo member >$CG/wc/cpuset.cpus.partition
+done
+eq "$cycles_w releases of 2-3 racing the isolation of 0-1 end with 0-1 isolated" "" "$bad"
+[ "$overlap" -gt 0 ]
+ok $? "the isolation of 0-1 ran inside the release's state machine in $overlap of $cycles_w cycles"
+consistent "after the racing writers"
+echo member >$CG/wa/cpuset.cpus.partition
+rmdir $CG/wa $CG/wb $CG/wc
 eq "no kernel warning meanwhile" "$warns" "$(dmesg | grep -c "WARNING:")"
 
 # Remote partitions (Kubernetes-style). A remote partition without cpuset.cpus.exclusive
