@@ -332,6 +332,37 @@ echo member >$CG/wa/cpuset.cpus.partition
 rmdir $CG/wa $CG/wb $CG/wc
 eq "no kernel warning meanwhile" "$warns" "$(dmesg | grep -c "WARNING:")"
 
+# A partition changing its type keeps the type of its child partitions' CPUs: isolated -> root
+# with an isolated child keeps the child's CPU isolated, root -> isolated with a root child
+# isolates only the CPUs the parent holds itself. Stock 6.12 applied the new type to all of
+# the parent's exclusive CPUs, children's included (the fuzzer, seed 602, shrunk to 6 steps).
+N1=$CG/fn
+mkdir -p $N1/a
+echo +cpuset >$N1/cgroup.subtree_control
+echo 3 >$N1/cpuset.cpus
+echo isolated >$N1/cpuset.cpus.partition
+echo 0,3,5,7 >$N1/a/cpuset.cpus
+echo isolated >$N1/a/cpuset.cpus.partition
+echo root >$N1/cpuset.cpus.partition
+eq "isolated -> root with an isolated child on CPU 3: CPU 3 stays isolated" "root isolated 3" \
+	"$(cat $N1/cpuset.cpus.partition) $(cat $N1/a/cpuset.cpus.partition) $(cat $ISO)"
+consistent "the isolated child of a root partition"
+echo member >$N1/a/cpuset.cpus.partition
+echo member >$N1/cpuset.cpus.partition
+echo 3-4 >$N1/cpuset.cpus
+echo root >$N1/cpuset.cpus.partition
+echo 3 >$N1/a/cpuset.cpus
+echo root >$N1/a/cpuset.cpus.partition
+echo isolated >$N1/cpuset.cpus.partition
+eq "root -> isolated on 3-4 with a root child on CPU 3: only CPU 4 is isolated" "isolated root 4" \
+	"$(cat $N1/cpuset.cpus.partition) $(cat $N1/a/cpuset.cpus.partition) $(cat $ISO)"
+consistent "the root child of an isolated partition"
+echo member >$N1/a/cpuset.cpus.partition
+eq "the child's release isolates CPU 3 with its parent" "3-4" "$(cat $ISO)"
+echo member >$N1/cpuset.cpus.partition
+rmdir $N1/a $N1
+eq "released, nothing is isolated" "" "$(cat $ISO)"
+
 # Remote partitions (Kubernetes-style). A remote partition without cpuset.cpus.exclusive
 # takes its exclusive CPUs from cpuset.cpus: moving it from 0-2 (CPU 2 of its parent's
 # exclusive 2-3,7) to 6-7 moves it to CPU 7 (stock 6.12 kept CPU 2 isolated and gave CPU 7
