@@ -363,6 +363,25 @@ echo member >$N1/cpuset.cpus.partition
 rmdir $N1/a $N1
 eq "released, nothing is isolated" "" "$(cat $ISO)"
 
+# An invalid partition whose cpuset.cpus.exclusive lies outside its parent's exclusive CPUs
+# stays invalid when its cpuset.cpus change. Stock 6.12 fell back to cpuset.cpus for its
+# empty exclusive CPUs and made it valid on CPU 7, which its parent gave up, while it showed
+# no effective CPUs (the fuzzer, seed 601, shrunk to 6 steps).
+mkdir -p $N1/a
+echo +cpuset >$N1/cgroup.subtree_control
+echo 7 >$N1/cpuset.cpus.exclusive
+echo isolated >$N1/a/cpuset.cpus.partition
+echo 0-1 >$N1/a/cpuset.cpus.exclusive
+echo root >$N1/cpuset.cpus.partition
+echo 6-7 >$N1/a/cpuset.cpus
+got="$(cat $N1/a/cpuset.cpus.partition) | $(cat $N1/cpuset.cpus.effective) | $(cat $ISO)"
+eq "cpuset.cpus.exclusive 0-1 of a parent on 7: invalid after a cpuset.cpus write" \
+	"isolated invalid (Invalid cpu list in cpuset.cpus.exclusive) | 7 | " "$got"
+consistent "the invalid child with foreign exclusive CPUs"
+echo member >$N1/a/cpuset.cpus.partition
+echo member >$N1/cpuset.cpus.partition
+rmdir $N1/a $N1
+
 # Remote partitions (Kubernetes-style). A remote partition without cpuset.cpus.exclusive
 # takes its exclusive CPUs from cpuset.cpus: moving it from 0-2 (CPU 2 of its parent's
 # exclusive 2-3,7) to 6-7 moves it to CPU 7 (stock 6.12 kept CPU 2 isolated and gave CPU 7
