@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs the shell script given gzip'ed and base64-encoded as dhei.repro= on the kernel command
-# line (./dhei repro FILE), such as a reproducer the fuzzer printed: cpuset enabled in the root
+# line (./dhei repro FILE), or else /dhei/repro-input.sh (./dhei shrink FILE), such as a
+# reproducer the fuzzer printed: cpuset enabled in the root
 # cgroup, a busy loop's pid in $BUSY. Prints every command (sh -x), then the cpuset state of
 # every cgroup. One TAP check, that the script ran; guest.py fails the run on any kernel
 # report in the log.
@@ -15,7 +16,12 @@ script=
 for a in $(cat /proc/cmdline); do
 	case "$a" in dhei.repro=*) script=${a#dhei.repro=} ;; esac
 done
-echo "$script" | base64 -d 2>/dev/null | gunzip >/tmp/repro.sh 2>/dev/null
+if [ -n "$script" ]; then
+	echo "$script" | base64 -d 2>/dev/null | gunzip >/tmp/repro.sh 2>/dev/null
+else
+	# scripts/shrink.py puts the script into an initramfs overlay instead.
+	cp /dhei/repro-input.sh /tmp/repro.sh 2>/dev/null
+fi
 echo +cpuset >$CG/cgroup.subtree_control
 sh -c 'while :; do :; done' &
 BUSY=$!
