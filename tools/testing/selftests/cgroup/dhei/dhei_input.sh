@@ -337,22 +337,23 @@ eq "no kernel warning meanwhile" "$warns" "$(dmesg | grep -c "WARNING:")"
 # isolates only the CPUs the parent holds itself. Stock 6.12 applied the new type to all of
 # the parent's exclusive CPUs, children's included (the fuzzer, seed 602, shrunk to 6 steps).
 N1=$CG/fn
+# nested PCPUS PTYPE CCPUS CTYPE: $N1 a PTYPE partition on PCPUS, its child a CTYPE one on CCPUS.
+nested() {
+	echo "$1" >$N1/cpuset.cpus
+	echo "$2" >$N1/cpuset.cpus.partition
+	echo "$3" >$N1/a/cpuset.cpus
+	echo "$4" >$N1/a/cpuset.cpus.partition
+}
 mkdir -p $N1/a
 echo +cpuset >$N1/cgroup.subtree_control
-echo 3 >$N1/cpuset.cpus
-echo isolated >$N1/cpuset.cpus.partition
-echo 0,3,5,7 >$N1/a/cpuset.cpus
-echo isolated >$N1/a/cpuset.cpus.partition
+nested 3 isolated 0,3,5,7 isolated
 echo root >$N1/cpuset.cpus.partition
 eq "isolated -> root with an isolated child on CPU 3: CPU 3 stays isolated" "root isolated 3" \
 	"$(cat $N1/cpuset.cpus.partition) $(cat $N1/a/cpuset.cpus.partition) $(cat $ISO)"
 consistent "the isolated child of a root partition"
 echo member >$N1/a/cpuset.cpus.partition
 echo member >$N1/cpuset.cpus.partition
-echo 3-4 >$N1/cpuset.cpus
-echo root >$N1/cpuset.cpus.partition
-echo 3 >$N1/a/cpuset.cpus
-echo root >$N1/a/cpuset.cpus.partition
+nested 3-4 root 3 root
 echo isolated >$N1/cpuset.cpus.partition
 eq "root -> isolated on 3-4 with a root child on CPU 3: only CPU 4 is isolated" "isolated root 4" \
 	"$(cat $N1/cpuset.cpus.partition) $(cat $N1/a/cpuset.cpus.partition) $(cat $ISO)"
